@@ -1,0 +1,48 @@
+// Mutant: allows 30 seconds of clock tolerance, so a just-expired token still works.
+import { Hono, type Context } from 'hono'
+import { createMiddleware } from 'hono/factory'
+import { jwtVerify } from 'jose'
+import type { JwtVerifyOptions } from '../../../exercises/jwt-verify/app.ts'
+
+type Env = { Variables: { sub: string } }
+
+function challenge(c: Context, error?: 'invalid_token') {
+  const value = error ? `Bearer realm="api", error="${error}"` : 'Bearer realm="api"'
+  return c.json({ error: error ?? 'unauthorized' }, 401, { 'WWW-Authenticate': value })
+}
+
+export function createApp(options: JwtVerifyOptions) {
+  const { issuer, audience } = options
+  const now = options.now ?? Date.now
+  const key = new TextEncoder().encode(options.secret)
+
+  const requireToken = createMiddleware<Env>(async (c, next) => {
+    const match = /^\s*(\S+)(?:\s+(.*))?$/.exec(c.req.header('Authorization') ?? '')
+    if (!match || match[1]!.toLowerCase() !== 'bearer') return challenge(c)
+    const token = match[2]?.trim() ?? ''
+    if (token === '') return challenge(c, 'invalid_token')
+    try {
+      const { payload } = await jwtVerify(token, key, {
+        algorithms: ['HS256'],
+        issuer,
+        audience,
+        requiredClaims: ['exp', 'sub'],
+        currentDate: new Date(now()),
+        clockTolerance: '30s',
+      })
+      if (typeof payload.sub !== 'string' || payload.sub === '') {
+        return challenge(c, 'invalid_token')
+      }
+      c.set('sub', payload.sub)
+    } catch {
+      return challenge(c, 'invalid_token')
+    }
+    await next()
+  })
+
+  const app = new Hono<Env>()
+  app.get('/health', (c) => c.json({ status: 'ok' }))
+  app.use('/api/*', requireToken)
+  app.get('/api/me', (c) => c.json({ sub: c.var.sub }))
+  return app
+}

@@ -1,0 +1,36 @@
+// Mutant: clamps a limit above 100 down to 100 instead of rejecting it.
+import { Hono } from 'hono'
+import type { PaginationOptions } from '../../../exercises/pagination-offset/app.ts'
+
+function readInt(value: string | undefined, fallback: number): number | undefined {
+  if (value === undefined) return fallback
+  if (!/^\d+$/.test(value)) return undefined
+  return Number(value)
+}
+
+export function createApp(options: PaginationOptions) {
+  const { items } = options
+  const app = new Hono()
+
+  app.get('/api/items', (c) => {
+    const requested = readInt(c.req.query('limit'), 20)
+    const offset = readInt(c.req.query('offset'), 0)
+    if (requested === undefined || offset === undefined || requested < 1) {
+      return c.json({ error: 'invalid_query' }, 400)
+    }
+    // "Be generous": a client asking for too much gets the maximum.
+    const limit = Math.min(requested, 100)
+    const total = items.length
+    const links: string[] = []
+    if (offset + limit < total) {
+      links.push(`</api/items?limit=${limit}&offset=${offset + limit}>; rel="next"`)
+    }
+    if (offset > 0) {
+      links.push(`</api/items?limit=${limit}&offset=${Math.max(0, offset - limit)}>; rel="prev"`)
+    }
+    if (links.length > 0) c.header('Link', links.join(', '))
+    return c.json({ data: items.slice(offset, offset + limit), total, limit, offset })
+  })
+
+  return app
+}

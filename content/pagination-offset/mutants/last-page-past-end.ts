@@ -1,0 +1,36 @@
+// Mutant: an offset at or past the end serves the last page instead of an empty one.
+import { Hono } from 'hono'
+import type { PaginationOptions } from '../../../exercises/pagination-offset/app.ts'
+
+function readInt(value: string | undefined, fallback: number): number | undefined {
+  if (value === undefined) return fallback
+  if (!/^\d+$/.test(value)) return undefined
+  return Number(value)
+}
+
+export function createApp(options: PaginationOptions) {
+  const { items } = options
+  const app = new Hono()
+
+  app.get('/api/items', (c) => {
+    const limit = readInt(c.req.query('limit'), 20)
+    const offset = readInt(c.req.query('offset'), 0)
+    if (limit === undefined || offset === undefined || limit < 1 || limit > 100) {
+      return c.json({ error: 'invalid_query' }, 400)
+    }
+    const total = items.length
+    const links: string[] = []
+    if (offset + limit < total) {
+      links.push(`</api/items?limit=${limit}&offset=${offset + limit}>; rel="next"`)
+    }
+    if (offset > 0) {
+      links.push(`</api/items?limit=${limit}&offset=${Math.max(0, offset - limit)}>; rel="prev"`)
+    }
+    if (links.length > 0) c.header('Link', links.join(', '))
+    // Past the end? Show the last page rather than nothing.
+    const start = offset >= total ? Math.max(0, total - limit) : offset
+    return c.json({ data: items.slice(start, start + limit), total, limit, offset })
+  })
+
+  return app
+}

@@ -1,0 +1,147 @@
+#!/usr/bin/env node
+// The harness's entry point: parses arguments, dispatches to a command, and turns expected
+// errors into one clear sentence and an exit code. Each command lives in commands/.
+import { parseArgs } from 'node:util'
+import { compareCommand } from './commands/compare.ts'
+import type { CommandContext } from './commands/context.ts'
+import { exerciseCommand } from './commands/exercise.ts'
+import { hintCommand } from './commands/hint.ts'
+import { listCommand } from './commands/list.ts'
+import { progressCommand } from './commands/progress.ts'
+import { resetCommand } from './commands/reset.ts'
+import { verifyCommand } from './commands/verify.ts'
+import { watchCommand } from './commands/watch.ts'
+import { HarnessError } from './errors.ts'
+import { coursePaths, resolveCourseRoot } from './paths.ts'
+import { terminalOutput, type Output } from './ui/output.ts'
+
+export const USAGE = `Usage: npm <command> [-- flags]
+
+  npm start                        guided mode: watch the next unfinished exercise
+  npm run exercise <name>          grade once (flags: --solution, --json, --seed N)
+  npm run watch [name]             grade on every save (default: the current exercise)
+  npm run list                     every exercise with its status
+  npm run progress                 completion by track
+  npm run hint <name>              reveal the next hint
+  npm run compare <name>           your attempt vs the reference (--force before passing)
+  npm run reset <name>             restore the stub (your attempt is backed up first)
+  npm run verify                   the course self-check (--seed N)
+
+Flags go after \`--\`, e.g. \`npm run exercise jwt-verify -- --json\`.
+`
+
+interface Flags {
+  solution?: boolean
+  json?: boolean
+  force?: boolean
+  seed?: string
+  help?: boolean
+}
+
+/** Runs the CLI with `argv` (without node and the script); resolves to the exit code. */
+export async function main(argv: string[], out: Output = terminalOutput(), env = process.env): Promise<number> {
+  let command: string | undefined
+  let positionals: string[]
+  let flags: Flags
+  try {
+    const parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        solution: { type: 'boolean' },
+        json: { type: 'boolean' },
+        force: { type: 'boolean' },
+        seed: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    })
+    ;[command, ...positionals] = parsed.positionals
+    flags = parsed.values as Flags
+  } catch (error) {
+    out.error(`${(error as Error).message}\n\n${USAGE}`)
+    return 2
+  }
+  if (flags.help || !command || command === 'help') {
+    out.write(USAGE)
+    return command || flags.help ? 0 : 2
+  }
+  try {
+    const seed = parseSeed(flags.seed)
+    const ctx: CommandContext = { paths: coursePaths(resolveCourseRoot(env)), out, env }
+    const slug = positionals[0]
+    const needSlug = () => {
+      if (!slug) throw new HarnessError('BAD_USAGE', `Which exercise? Run \`npm run ${command} <name>\`; \`npm run list\` shows the names.`)
+      if (positionals.length > 1) throw new HarnessError('BAD_USAGE', `One exercise at a time: got ${positionals.join(', ')}.`)
+      return slug
+    }
+    switch (command) {
+      case 'start':
+        return await watchCommand(ctx, { guided: true, ...(seed !== undefined ? { seed } : {}) })
+      case 'watch':
+        return await watchCommand(ctx, { ...(slug ? { slug } : {}), ...(seed !== undefined ? { seed } : {}) })
+      case 'exercise':
+        return await exerciseCommand(ctx, {
+          slug: needSlug(),
+          ...(flags.solution ? { solution: true } : {}),
+          ...(flags.json ? { json: true } : {}),
+          ...(seed !== undefined ? { seed } : {}),
+        })
+      case 'list':
+        return listCommand(ctx)
+      case 'progress':
+        return progressCommand(ctx)
+      case 'hint':
+        return await hintCommand(ctx, { slug: needSlug() })
+      case 'compare':
+        return await compareCommand(ctx, { slug: needSlug(), ...(flags.force ? { force: true } : {}) })
+      case 'reset':
+        return resetCommand(ctx, { slug: needSlug() })
+      case 'verify':
+        return await verifyCommand(ctx, seed !== undefined ? { seed } : {})
+      default:
+        throw new HarnessError('BAD_USAGE', `Unknown command "${command}".`)
+    }
+  } catch (error) {
+    return report(error, out, env)
+  }
+}
+
+function parseSeed(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined
+  if (!/^\d{1,9}$/.test(text)) throw new HarnessError('BAD_USAGE', `--seed takes a whole number (the one a failing grade printed), not "${text}".`)
+  return Number(text)
+}
+
+function report(error: unknown, out: Output, env: NodeJS.ProcessEnv): number {
+  const c = out.colors
+  if (error instanceof HarnessError) {
+    out.error(`${c.red(error.message)}\n`)
+    if (error.code === 'BAD_USAGE') out.error(`\n${USAGE}`)
+    return error.code === 'BAD_USAGE' || error.code === 'UNKNOWN_EXERCISE' ? 2 : 1
+  }
+  const e = error as Error
+  out.error(`${c.red(`The harness itself failed: ${e?.message ?? String(error)}`)}\n`)
+  out.error(env.DEBUG ? `${e?.stack ?? ''}\n` : c.dim('This is a bug in the harness, not in your code. Run again with DEBUG=1 to see the stack.\n'))
+  return 1
+}
+
+// Run only when executed, not when imported by tests.
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/harness/cli.js')) {
+  // `npm run list | head` closes the pipe early: that is not an error worth a stack trace.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0)
+    throw error
+  })
+  main(process.argv.slice(2)).then(
+    (code) => {
+      // Let pending output drain; exit anyway if something (a stuck worker) holds the loop.
+      process.exitCode = code
+      setTimeout(() => process.exit(code), 200).unref()
+    },
+    (error: unknown) => {
+      process.stderr.write(`${String(error)}\n`)
+      process.exit(1)
+    },
+  )
+}

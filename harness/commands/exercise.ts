@@ -1,0 +1,50 @@
+// `npm run exercise <slug>`: grade once, print the report (or --json), record the attempt,
+// exit 0 only when every check passes.
+import { gradeOnce, randomSeed } from '../runner/grade.ts'
+import { toJsonResults } from '../runner/results-json.ts'
+import type { GradeResult } from '../runner/results.ts'
+import { renderGrade } from '../ui/render-grade.ts'
+import { startSpinner } from '../ui/spinner.ts'
+import { exerciseOf, readNotes, recordGrade, type CommandContext } from './context.ts'
+
+export interface ExerciseArgs {
+  slug: string
+  /** Grade the reference solution instead of the attempt (not recorded as progress). */
+  solution?: boolean
+  json?: boolean
+  seed?: number
+}
+
+/** Grades one exercise; resolves to the process exit code. */
+export async function exerciseCommand(ctx: CommandContext, args: ExerciseArgs): Promise<number> {
+  const { exercise } = exerciseOf(ctx, args.slug)
+  const target = args.solution ? ({ kind: 'solution' } as const) : ({ kind: 'attempt' } as const)
+  const seed = args.seed ?? randomSeed()
+  const spinner = args.json ? startSpinner({ ...ctx.out, interactive: false }, '') : startSpinner(ctx.out, `Grading ${exercise.slug}…`)
+  let done = 0
+  let result: GradeResult
+  try {
+    ;[result] = (await gradeOnce(ctx.paths, [{ slug: exercise.slug, target }], {
+      seed,
+      onEvent: (event) => {
+        if (event.type === 'check') spinner.update(`Grading ${exercise.slug}… ${++done} checks done`)
+      },
+    })) as [GradeResult]
+  } finally {
+    spinner.stop()
+  }
+  const firstPass = target.kind === 'attempt' ? await recordGrade(ctx, exercise.slug, result.status) : false
+  if (args.json) {
+    ctx.out.write(`${JSON.stringify(toJsonResults(result), null, 2)}\n`)
+  } else {
+    ctx.out.write(renderGrade(result, ctx.out.colors))
+    if (result.status === 'pass' && target.kind === 'attempt') {
+      const notes = readNotes(ctx, exercise.slug)
+      if (firstPass && notes) ctx.out.write(`\n${notes.trimEnd()}\n`)
+      ctx.out.write(`\n${ctx.out.colors.dim('Next: `npm start` opens the next unfinished exercise.')}\n`)
+    } else if (result.status !== 'pass' && target.kind === 'attempt') {
+      ctx.out.write(`\n${ctx.out.colors.dim(`Stuck? \`npm run hint ${exercise.slug}\` reveals a hint.`)}\n`)
+    }
+  }
+  return result.status === 'pass' ? 0 : 1
+}

@@ -1,0 +1,41 @@
+// `npm run list`: every exercise in curriculum order, grouped by track, with its status.
+import { loadCatalog } from '../catalog/catalog.ts'
+import { stateOf } from '../progress/store.ts'
+import { currentExercise, readProgress, type CommandContext } from './context.ts'
+
+/** Prints the exercise list; always exits 0. */
+export function listCommand(ctx: CommandContext): number {
+  const catalog = loadCatalog(ctx.paths.catalog)
+  const progress = readProgress(ctx)
+  const current = currentExercise(catalog, progress)
+  const c = ctx.out.colors
+  const width = Math.max(...catalog.exercises.map((e) => e.slug.length), 8)
+  const lines: string[] = []
+  let n = 0
+  for (const track of catalog.tracks) {
+    const exercises = catalog.exercises.filter((e) => e.track === track.id)
+    if (!exercises.length) continue
+    lines.push('', c.bold(track.title))
+    for (const e of exercises) {
+      n++
+      const state = stateOf(progress, e.slug)
+      const status = state.passedAt
+        ? c.green('✓ done   ')
+        : e === current
+          ? c.cyan('▶ current')
+          : state.attempts
+            ? c.yellow('… started')
+            : c.dim('· to do  ')
+      const extras = [state.hintsRevealed ? `${state.hintsRevealed} hint${state.hintsRevealed > 1 ? 's' : ''}` : '', state.peekedAt ? 'peeked' : '']
+        .filter(Boolean)
+        .join(', ')
+      lines.push(
+        `  ${String(n).padStart(2)}. ${status}  ${e.slug.padEnd(width)}  ${e.difficulty.padEnd(6)}  ${e.title}${extras ? c.dim(`  (${extras})`) : ''}`,
+      )
+    }
+  }
+  const done = catalog.exercises.filter((e) => stateOf(progress, e.slug).passedAt).length
+  lines.push('', `${done} of ${catalog.exercises.length} done.${current ? ` Next: ${current.slug} (npm start).` : ' The course is complete!'}`)
+  ctx.out.write(`${lines.join('\n').replace(/^\n/, '')}\n`)
+  return 0
+}

@@ -1,0 +1,35 @@
+// `npm run verify`: the course self-check (part of `npm test`). Exits 1 on any problem.
+import { verifyCourse } from '../verify/verify-course.ts'
+import { startSpinner } from '../ui/spinner.ts'
+import type { CommandContext } from './context.ts'
+
+export interface VerifyArgs {
+  seed?: number
+}
+
+/** Runs the self-check and prints one line per exercise, then the problems. */
+export async function verifyCommand(ctx: CommandContext, args: VerifyArgs = {}): Promise<number> {
+  const c = ctx.out.colors
+  const spinner = startSpinner(ctx.out, 'Verifying the course…')
+  const report = await verifyCourse(ctx.paths, {
+    ...(args.seed !== undefined ? { seeds: [args.seed, args.seed + 1] as [number, number] } : {}),
+    requirePristineExercises: Boolean(ctx.env.CI),
+    onProgress: (text) => spinner.update(`Verifying the course: ${text}…`),
+  }).finally(() => spinner.stop())
+  let failed = report.problems.length
+  for (const e of report.exercises) {
+    const ok = e.problems.length === 0
+    if (!ok) failed++
+    const facts = `${e.checks} checks, stub fails ${e.stubFailing}, ${e.mutantsCaught}/${e.mutants} mutants caught`
+    ctx.out.write(`${ok ? c.green('✓') : c.red('✗')} ${e.slug.padEnd(28)} ${c.dim(facts)}\n`)
+    for (const p of e.problems) ctx.out.write(`    ${c.red(p)}\n`)
+  }
+  for (const p of report.problems) ctx.out.write(`${c.red('✗')} ${p}\n`)
+  const n = report.exercises.length
+  const perExercise = n ? (report.seconds / n).toFixed(2) : '0'
+  ctx.out.write(
+    `\n${failed ? c.red(`${failed} problem area(s) found.`) : c.green(`The course is sound: ${n} exercises verified.`)} ` +
+      c.dim(`${report.seconds.toFixed(1)} s (${perExercise} s per exercise)\n`),
+  )
+  return failed ? 1 : 0
+}

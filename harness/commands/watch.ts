@@ -1,0 +1,153 @@
+// `npm run watch [slug]` and `npm start` (guided): grade on every save. Guided mode starts at
+// the first unfinished exercise, shows the notes after a pass and moves on when asked.
+// Keys (on a terminal): h hint, l list, r re-run, n next (after a pass), q quit.
+import { watch, type FSWatcher } from 'node:fs'
+import path from 'node:path'
+import { loadCatalog, type Exercise } from '../catalog/catalog.ts'
+import { HarnessError } from '../errors.ts'
+import { grade, randomSeed } from '../runner/grade.ts'
+import type { GradeResult } from '../runner/results.ts'
+import { createSession, type VitestSession } from '../runner/vitest-session.ts'
+import { renderGrade } from '../ui/render-grade.ts'
+import { startSpinner } from '../ui/spinner.ts'
+import { currentExercise, exerciseOf, readNotes, readProgress, recordGrade, type CommandContext } from './context.ts'
+import { hintCommand } from './hint.ts'
+import { listCommand } from './list.ts'
+
+export interface WatchArgs {
+  slug?: string
+  /** Guided mode (`npm start`): notes after a pass, `n` for the next exercise. */
+  guided?: boolean
+  seed?: number
+  /** Resolves when the watch should end (tests); by default it runs until q or Ctrl-C. */
+  until?: Promise<void>
+}
+
+const DEBOUNCE_MS = 40
+
+/** Watches and grades until quit; resolves to the exit code. */
+export async function watchCommand(ctx: CommandContext, args: WatchArgs): Promise<number> {
+  const catalog = loadCatalog(ctx.paths.catalog)
+  let exercise: Exercise | undefined = args.slug
+    ? exerciseOf(ctx, args.slug).exercise
+    : currentExercise(catalog, readProgress(ctx))
+  if (!exercise) {
+    throw new HarnessError('COURSE_COMPLETE', 'Every exercise passes: the course is complete! `npm run list` shows them all.')
+  }
+  const c = ctx.out.colors
+  let session: VitestSession = await createSession(ctx.paths)
+  let watcher: FSWatcher | undefined
+  let timer: NodeJS.Timeout | undefined
+  let grading = false
+  let again = false
+  let last: GradeResult | undefined
+  let resolveQuit!: () => void
+  const quit = new Promise<void>((resolve) => (resolveQuit = resolve))
+
+  const header = () =>
+    c.dim(
+      `Watching exercises/${exercise!.slug}/ - save a file to grade it again.` +
+        (ctx.out.interactive ? `  [h] hint  [l] list  [r] re-run${args.guided ? '  [n] next' : ''}  [q] quit` : ''),
+    )
+
+  const runGrade = async (): Promise<void> => {
+    if (grading) {
+      again = true
+      return
+    }
+    grading = true
+    const current = exercise!
+    const spinner = startSpinner(ctx.out, `Grading ${current.slug}…`)
+    try {
+      if (session.broken) session = await createSession(ctx.paths)
+      ;[last] = (await grade(session, ctx.paths, [{ slug: current.slug, target: { kind: 'attempt' } }], {
+        seed: args.seed ?? randomSeed(),
+      })) as [GradeResult]
+      spinner.stop()
+      const firstPass = await recordGrade(ctx, current.slug, last.status)
+      if (ctx.out.interactive) ctx.out.write('\x1Bc')
+      ctx.out.write(`${renderGrade(last, c)}\n`)
+      if (last.status === 'pass') {
+        const notes = readNotes(ctx, current.slug)
+        if (notes && (firstPass || args.guided)) ctx.out.write(`${notes.trimEnd()}\n\n`)
+        if (args.guided) ctx.out.write(c.cyan(`Well done! Press n for the next exercise.\n`))
+      }
+      ctx.out.write(`${header()}\n`)
+    } catch (error) {
+      spinner.stop()
+      ctx.out.error(`${c.red(`Grading failed: ${(error as Error).message}`)}\n`)
+    } finally {
+      grading = false
+      if (again) {
+        again = false
+        void runGrade()
+      }
+    }
+  }
+
+  const watchExercise = () => {
+    watcher?.close()
+    const dir = ctx.paths.exercise(exercise!.slug)
+    watcher = watch(dir, { recursive: true }, (_event, file) => {
+      if (file && !String(file).endsWith('.ts')) return
+      clearTimeout(timer)
+      timer = setTimeout(() => void runGrade(), DEBOUNCE_MS)
+    })
+  }
+
+  const next = async () => {
+    const progress = readProgress(ctx)
+    const upcoming = currentExercise(catalog, progress)
+    if (!upcoming) {
+      ctx.out.write(c.green(c.bold('\nEvery exercise passes: the course is complete!\n')))
+      resolveQuit()
+      return
+    }
+    exercise = upcoming
+    watchExercise()
+    if (ctx.out.interactive) ctx.out.write('\x1Bc')
+    ctx.out.write(`${c.bold(`Next: ${upcoming.slug}`)} - ${upcoming.title}\n${c.dim(`Read exercises/${upcoming.slug}/README.md, then edit exercises/${upcoming.slug}/app.ts.`)}\n\n`)
+    await runGrade()
+  }
+
+  const onKey = (key: string) => {
+    if (key === 'q' || key === '\u0003') resolveQuit()
+    else if (key === 'r') void runGrade()
+    else if (key === 'h') void hintCommand(ctx, { slug: exercise!.slug }).then(() => ctx.out.write(`\n${header()}\n`))
+    else if (key === 'l') {
+      listCommand(ctx)
+      ctx.out.write(`\n${header()}\n`)
+    } else if (key === 'n' && args.guided && last?.status === 'pass') void next()
+  }
+
+  const stdin = process.stdin
+  const keys = ctx.out.interactive && stdin.isTTY
+  if (keys) {
+    stdin.setRawMode(true)
+    stdin.setEncoding('utf8')
+    stdin.on('data', onKey)
+    stdin.resume()
+  }
+  const onSignal = () => resolveQuit()
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
+
+  try {
+    if (args.guided) ctx.out.write(`${c.bold(exercise.slug)} - ${exercise.title}\n${c.dim(`Read ${path.relative(ctx.paths.root, ctx.paths.exerciseReadme(exercise.slug))}, then edit exercises/${exercise.slug}/app.ts.`)}\n\n`)
+    watchExercise()
+    await runGrade()
+    await Promise.race([quit, args.until ?? new Promise<never>(() => {})])
+  } finally {
+    clearTimeout(timer)
+    watcher?.close()
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+    if (keys) {
+      stdin.setRawMode(false)
+      stdin.off('data', onKey)
+      stdin.pause()
+    }
+    await session.close()
+  }
+  return 0
+}

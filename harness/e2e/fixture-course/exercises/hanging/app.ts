@@ -1,0 +1,14 @@
+import { Hono } from 'hono'
+
+export interface Options {
+  name?: string
+}
+
+export function createApp(options: Options = {}) {
+  const app = new Hono()
+  app.get('/ping', (c) => {
+    while (true) {}
+    return c.json({})
+  })
+  return app
+}

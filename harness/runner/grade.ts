@@ -1,0 +1,211 @@
+// Grades exercises: runs the hidden specs (through a vitest session) and the type check side
+// by side, and turns what they report into GradeResults. Never prints.
+import path from 'node:path'
+import { stripVTControlCharacters } from 'node:util'
+import type { CoursePaths } from '../paths.ts'
+import type { EndRecord } from './progress-log.ts'
+import {
+  gradeStatus,
+  type CheckResult,
+  type GradeListener,
+  type GradeResult,
+  type LoadError,
+  type TypecheckResult,
+} from './results.ts'
+import type { Target } from './target-plugin.ts'
+import { typecheck, typescriptFiles } from './typecheck.ts'
+import { createSession, type ModuleOutcome, type SessionOptions, type VitestSession } from './vitest-session.ts'
+
+export interface GradeRequest {
+  slug: string
+  target: Target
+}
+
+export interface GradeOptions {
+  seed: number
+  /** Type-check the graded files too (default true; mutants are never type-checked). */
+  typecheck?: boolean
+  onEvent?: GradeListener
+}
+
+/** A fresh random seed for a grade (printed on failure so the learner can replay it). */
+export function randomSeed(): number {
+  return Math.floor(Math.random() * 1_000_000) + 1
+}
+
+/** Grades with a throwaway session: what one-shot commands use. */
+export async function gradeOnce(
+  paths: CoursePaths,
+  requests: GradeRequest[],
+  options: GradeOptions,
+  sessionOptions?: SessionOptions,
+): Promise<GradeResult[]> {
+  const session = await createSession(paths, sessionOptions)
+  try {
+    return await grade(session, paths, requests, options)
+  } finally {
+    await session.close()
+  }
+}
+
+/** Grades `requests` in one vitest run on an existing session. */
+export async function grade(
+  session: VitestSession,
+  paths: CoursePaths,
+  requests: GradeRequest[],
+  options: GradeOptions,
+): Promise<GradeResult[]> {
+  const started = Date.now()
+  const { onEvent } = options
+  const typechecks = requests.map((r) =>
+    options.typecheck === false || r.target.kind === 'mutant'
+      ? Promise.resolve<TypecheckResult>({ status: 'skipped', errors: [] })
+      : typecheck(paths.root, typescriptFiles(targetDir(paths, r.slug, r.target))).then((result) => {
+          onEvent?.({ type: 'typecheck', slug: r.slug, result })
+          return result
+        }),
+  )
+  const outcomes = await session.run(requests, options.seed, (job, record) =>
+    onEvent?.({ type: 'check', slug: job.slug, target: job.target, check: toCheck(record) }),
+  )
+  const typeResults = await Promise.all(typechecks)
+  return outcomes.map((outcome, i) => {
+    const request = requests[i]!
+    if (outcome.killed) onEvent?.({ type: 'killed', slug: request.slug, reason: outcome.killed })
+    const { checks, loadError } = assemble(outcome, paths)
+    const typecheckResult = typeResults[i]!
+    return {
+      slug: request.slug,
+      target: request.target,
+      seed: options.seed,
+      status: gradeStatus(checks, typecheckResult, loadError),
+      checks,
+      typecheck: typecheckResult,
+      ...(loadError ? { loadError } : {}),
+      durationMs: Date.now() - started,
+    }
+  })
+}
+
+/** The folder whose files a target grades (mutants live in content/). */
+export function targetDir(paths: CoursePaths, slug: string, target: Target): string {
+  switch (target.kind) {
+    case 'attempt':
+      return paths.exercise(slug)
+    case 'solution':
+      return paths.solution(slug)
+    case 'stub':
+      return paths.stub(slug)
+    case 'mutant':
+      return paths.mutantsDir(slug)
+  }
+}
+
+/** Turns one module's raw outcome into checks, or into a load error when the code never ran. */
+export function assemble(outcome: ModuleOutcome, paths: CoursePaths): { checks: CheckResult[]; loadError?: LoadError } {
+  const ended = new Map(outcome.ended.map((r) => [r.name, r]))
+  const names = outcome.planned.length ? outcome.planned : [...ended.keys(), ...outcome.killedIn]
+  const checks: CheckResult[] = names.map((name) => {
+    const record = ended.get(name)
+    if (record) return withLogs(toCheck(record), outcome.logs.get(name))
+    if (outcome.killedIn.includes(name)) {
+      return { name: checkName(name), status: 'timeout', message: outcome.killed ?? 'timed out: the check never finished' }
+    }
+    return { name: checkName(name), status: 'not-run', message: 'not run: an earlier check had to be stopped' }
+  })
+
+  const codeDir = targetDir(paths, outcome.job.slug, outcome.job.target)
+  if (outcome.moduleErrors.length && outcome.ended.length === 0) {
+    return { checks: [], loadError: describeLoadError(outcome.moduleErrors[0]!, paths, codeDir) }
+  }
+  if (outcome.killed && outcome.ended.length === 0 && outcome.killedIn.length === 0) {
+    const file = path.relative(paths.root, path.join(codeDir, 'app.ts'))
+    return { checks: [], loadError: { file, message: `${file} never finished loading: ${outcome.killed}` } }
+  }
+  const missing = missingExport(checks)
+  if (missing) {
+    const file = path.relative(paths.root, path.join(codeDir, 'app.ts'))
+    return { checks: [], loadError: { file, message: `${file} does not export a function named \`${missing}\`. Keep the \`export function ${missing}(...)\` the stub started with.` } }
+  }
+  return { checks }
+}
+
+/** One check's result from its progress record. */
+export function toCheck(record: EndRecord): CheckResult {
+  const error = record.errors[0]
+  const exchanges = record.meta?.exchanges ?? []
+  const focus = record.meta?.focus
+  const exchange = focus !== undefined ? exchanges[focus] : exchanges[exchanges.length - 1]
+  const timedOut =
+    record.state === 'fail' &&
+    (error?.name === 'NoResponseError' || /^Test timed out in \d+ms/.test(error?.message ?? ''))
+  let message = error?.message
+  if (message && /^Test timed out in (\d+)ms/.test(message)) {
+    const ms = /^Test timed out in (\d+)ms/.exec(message)![1]
+    message = `timed out after ${ms} ms: the check never finished (an await that never resolves?)`
+  }
+  return {
+    name: checkName(record.name),
+    status: record.state === 'pass' ? 'pass' : timedOut ? 'timeout' : 'fail',
+    ...(record.state === 'fail' && message ? { message } : {}),
+    ...(record.state === 'fail' && error?.diff ? { diff: error.diff } : {}),
+    ...(exchange ? { exchange } : {}),
+    ...(exchanges.length ? { exchangeCount: exchanges.length } : {}),
+    ...(record.meta?.seed !== undefined ? { seed: record.meta.seed } : {}),
+    durationMs: record.durationMs,
+  }
+}
+
+function withLogs(check: CheckResult, logs: string[] | undefined): CheckResult {
+  return logs?.length ? { ...check, output: stripVTControlCharacters(logs.join('')) } : check
+}
+
+// "hello-hono > GET / answers 200" -> "GET / answers 200": the exercise name is said elsewhere.
+function checkName(fullName: string): string {
+  const parts = fullName.split(' > ')
+  return parts.length > 1 ? parts.slice(1).join(' > ') : fullName
+}
+
+// Every check failing with "createApp is not a function" means the export is missing or renamed.
+function missingExport(checks: CheckResult[]): string | undefined {
+  if (!checks.length) return undefined
+  let name: string | undefined
+  for (const c of checks) {
+    const m = /\b(create\w+)\)? is not a function/.exec(c.message ?? '')
+    if (c.status === 'pass' || !m) return undefined
+    name = m[1]
+  }
+  return name
+}
+
+/** A load failure as the learner should read it: their file and line, the message, the code frame. */
+export function describeLoadError(
+  error: { message: string; stack?: string; frame?: string },
+  paths: CoursePaths,
+  codeDir?: string,
+): LoadError {
+  const dirs = [codeDir, paths.solutionsDir, paths.exercisesDir].filter((d): d is string => !!d)
+  const text = `${error.message}\n${error.stack ?? ''}`
+  let location: { file: string; line?: number; column?: number } | undefined
+  for (const dir of dirs) {
+    const escaped = dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    const m = new RegExp(`(${escaped}[^\\s:()'"]*\\.ts)(?::(\\d+)(?::(\\d+))?)?`).exec(text)
+    if (m) {
+      location = {
+        file: path.relative(paths.root, m[1]!),
+        ...(m[2] ? { line: Number(m[2]) } : {}),
+        ...(m[3] ? { column: Number(m[3]) } : {}),
+      }
+      break
+    }
+  }
+  // Keep the compiler's own lines ("Transform failed with 1 error:" says little alone), not vitest's.
+  const message = stripVTControlCharacters(error.message)
+    .split('\n')
+    .filter((line) => line.trim() && !/^\s+at /.test(line))
+    .slice(0, 4)
+    .join('\n')
+    .replaceAll(paths.root + path.sep, '')
+    .replace(/^\[vite\] /, '')
+  return { message, ...(location ?? {}), ...(error.frame ? { frame: error.frame } : {}) }
+}

@@ -1,0 +1,82 @@
+// What a grade produces: plain data, no formatting. The terminal UI, --json and the course
+// self-check all read these shapes.
+import type { Exchange } from '../spec-kit/state.ts'
+import type { Target } from './target-plugin.ts'
+
+export type { Exchange }
+
+export type CheckStatus = 'pass' | 'fail' | 'timeout' | 'not-run'
+
+/** One `it` of a hidden spec, as the learner sees it. */
+export interface CheckResult {
+  name: string
+  status: CheckStatus
+  /** Why it failed, in the spec's words (an assertion message, a timeout...). */
+  message?: string
+  /** Expected vs received, as a line diff ("- Expected" / "+ Received"). */
+  diff?: string
+  /** The exchange the failure is about: the one a matcher pointed at, else the last one sent. */
+  exchange?: Exchange
+  /** How many requests the check sent in all. */
+  exchangeCount?: number
+  /** Set when the check drew random data: replaying with this seed reproduces it. */
+  seed?: number
+  /** What the learner's code printed with console.log during the check. */
+  output?: string
+  durationMs?: number
+}
+
+export interface SourceLocation {
+  file: string
+  line?: number
+  column?: number
+}
+
+/** The learner's code could not even be loaded: a syntax error, a throw at import time, a missing export. */
+export interface LoadError extends Partial<SourceLocation> {
+  message: string
+  /** A few lines of source around the problem, when known. */
+  frame?: string
+}
+
+export interface TypeDiagnostic extends SourceLocation {
+  code: string
+  message: string
+}
+
+export interface TypecheckResult {
+  status: 'pass' | 'fail' | 'skipped'
+  errors: TypeDiagnostic[]
+  /** Why it was skipped or could not run. */
+  note?: string
+}
+
+export type GradeStatus = 'pass' | 'fail' | 'error'
+
+export interface GradeResult {
+  slug: string
+  target: Target
+  seed: number
+  /** pass: every check and the type check passed; error: the code could not be loaded or run. */
+  status: GradeStatus
+  checks: CheckResult[]
+  typecheck: TypecheckResult
+  loadError?: LoadError
+  durationMs: number
+}
+
+/** What the runner reports while it works, so that a spinner or a web view can follow along. */
+export type GradeEvent =
+  | { type: 'check'; slug: string; target: Target; check: CheckResult }
+  | { type: 'typecheck'; slug: string; result: TypecheckResult }
+  | { type: 'killed'; slug: string; reason: string }
+
+export type GradeListener = (event: GradeEvent) => void
+
+/** The overall status from the parts. */
+export function gradeStatus(checks: CheckResult[], typecheck: TypecheckResult, loadError?: LoadError): GradeStatus {
+  if (loadError) return 'error'
+  if (checks.length === 0) return 'error'
+  const allPass = checks.every((c) => c.status === 'pass')
+  return allPass && typecheck.status !== 'fail' ? 'pass' : 'fail'
+}

@@ -1,0 +1,95 @@
+// Points a hidden spec at the code being graded. Specs import the learner's file by its real
+// relative path (`../../exercises/<slug>/app.ts`), which keeps them type-checked against the
+// stub's exported types; this Vite plugin redirects that import to the reference solution or
+// to a mutant. The target travels in the spec's module id as a query string
+// (`spec.test.ts?course-target=solution`), so one vitest run can grade the same spec against
+// many targets side by side.
+import { existsSync, statSync } from 'node:fs'
+import path from 'node:path'
+import type { Plugin } from 'vite'
+
+/** What a grade runs the spec against. */
+export type Target =
+  | { kind: 'attempt' }
+  | { kind: 'solution' }
+  /** The pristine stub kept in content/<slug>/stub (the learner's copy may have changed). */
+  | { kind: 'stub' }
+  /**
+   * A deliberately wrong implementation: `mutants/<name>.ts` replaces app.ts, `mutants/<name>/`
+   * replaces the files it holds, and a name ending in .ts is a path to a file that replaces app.ts.
+   */
+  | { kind: 'mutant'; name: string }
+
+export interface TargetDirs {
+  exercises: string
+  solutions: string
+  content: string
+}
+
+const QUERY_KEY = 'course-target'
+
+/** The module id that runs `specFile` against `target`. */
+export function specModuleId(specFile: string, target: Target): string {
+  const value = target.kind === 'mutant' ? `mutant:${target.name}` : target.kind
+  return `${specFile}?${QUERY_KEY}=${encodeURIComponent(value)}`
+}
+
+/** The target a spec module id names, or undefined for a plain path. */
+export function targetOfModuleId(id: string): Target | undefined {
+  const q = id.indexOf('?')
+  if (q < 0) return undefined
+  const value = new URLSearchParams(id.slice(q + 1)).get(QUERY_KEY)
+  return value ? parseTarget(value) : undefined
+}
+
+/** Parses `attempt`, `solution`, `stub` or `mutant:<name>`. */
+export function parseTarget(text: string): Target {
+  if (text === 'attempt') return { kind: 'attempt' }
+  if (text === 'solution') return { kind: 'solution' }
+  if (text === 'stub') return { kind: 'stub' }
+  if (text.startsWith('mutant:') && text.length > 'mutant:'.length) {
+    return { kind: 'mutant', name: text.slice('mutant:'.length) }
+  }
+  throw new Error(`a target is attempt, solution, stub or mutant:<name>, not "${text}"`)
+}
+
+/** A Vite plugin that resolves each spec's import of `exercises/<slug>/…` to the spec's target. */
+export function targetPlugin(dirs: TargetDirs, fallback: Target = { kind: 'attempt' }): Plugin {
+  return {
+    name: 'course-target',
+    enforce: 'pre',
+    resolveId(source, importer) {
+      if (!importer || !source.startsWith('.')) return null
+      const [importerPath] = importer.split('?') as [string]
+      if (!importerPath.startsWith(dirs.content + path.sep) || !importerPath.endsWith('.test.ts')) return null
+      const resolved = path.resolve(path.dirname(importerPath), source)
+      const rel = path.relative(dirs.exercises, resolved)
+      if (rel.startsWith('..') || path.isAbsolute(rel)) return null
+      const [slug, ...rest] = rel.split(path.sep)
+      const file = rest.join(path.sep)
+      if (!slug || !file) return null
+      const target = targetOfModuleId(importer) ?? fallback
+      switch (target.kind) {
+        case 'attempt':
+          return resolved
+        case 'solution':
+          return path.join(dirs.solutions, slug, file)
+        case 'stub':
+          return path.join(dirs.content, slug, 'stub', file)
+        case 'mutant':
+          return mutantFile(dirs, slug, target.name, file)
+      }
+    },
+  }
+}
+
+function mutantFile(dirs: TargetDirs, slug: string, name: string, file: string): string {
+  // Authors may also name any file (`mutant:/tmp/alternative.ts`) to try it in place of app.ts.
+  if (name.endsWith('.ts')) return file === 'app.ts' ? path.resolve(name) : path.join(dirs.solutions, slug, file)
+  const base = path.join(dirs.content, slug, 'mutants', name)
+  if (existsSync(base) && statSync(base).isDirectory()) {
+    const replacement = path.join(base, file)
+    return existsSync(replacement) ? replacement : path.join(dirs.solutions, slug, file)
+  }
+  return file === 'app.ts' ? `${base}.ts` : path.join(dirs.solutions, slug, file)
+}

@@ -1,0 +1,10 @@
+// What hidden specs import: the request client, the response matchers' types, seeded random
+// data and a controllable clock.
+import './matchers.ts'
+
+export { client, NoResponseError, REQUEST_TIMEOUT_MS } from './client.ts'
+export type { Client, FetchApp, Reply, RequestOptions } from './client.ts'
+export { fakeClock } from './clock.ts'
+export type { FakeClock } from './clock.ts'
+export { random } from './random.ts'
+export type { Rng } from './random.ts'

@@ -1,0 +1,59 @@
+// Per-test state shared by the setup file, the request client and the matchers.
+// Everything here lands in `task.meta`, which vitest hands back to the runner and which the
+// harness's progress record copies synchronously, so it must stay plain JSON.
+import type { TestContext } from 'vitest'
+
+type Test = TestContext['task']
+
+declare module 'vitest' {
+  /** Values the runner hands to every spec (see `project.provide`). */
+  export interface ProvidedContext {
+    /** The grade's seed for random data. */
+    courseSeed: number
+  }
+}
+
+/** One HTTP request a spec sent and what came back (null when nothing came back). */
+export interface Exchange {
+  id: number
+  request: {
+    method: string
+    path: string
+    headers: Record<string, string>
+    body?: string
+  }
+  response: {
+    status: number
+    headers: Record<string, string>
+    body: string
+  } | null
+  /** Why there is no response: a timeout, a refused connection... */
+  error?: string
+}
+
+/** What the kit records on each test for the failure report. */
+export interface CheckMeta {
+  exchanges?: Exchange[]
+  /** The exchange a failing matcher pointed at; the report falls back to the last one. */
+  focus?: number
+  /** The grade's seed, set when the test drew random data, so the report can offer a replay. */
+  seed?: number
+}
+
+let current: Test | undefined
+
+/** Called by the setup file before every test. */
+export function setCurrentTest(test: Test | undefined): void {
+  current = test
+}
+
+/** The meta object of the running test (a throwaway one outside a test, e.g. in beforeAll). */
+export function currentMeta(): CheckMeta {
+  if (!current) return {}
+  return current.meta as CheckMeta
+}
+
+/** The full name of the running test ('' outside a test). */
+export function currentTestName(): string {
+  return current?.fullTestName ?? ''
+}

@@ -1,0 +1,97 @@
+// Renders a GradeResult for the terminal: a headline, each check, and for failing checks what
+// was asked, what came back and what was expected. Nothing of the harness's own stack.
+import type { CheckResult, GradeResult } from '../runner/results.ts'
+import type { Colors } from './output.ts'
+import { renderExchange } from './render-exchange.ts'
+
+export interface RenderOptions {
+  /** How many failing checks to show in full; the rest are listed by name. */
+  detailed?: number
+}
+
+const MARK: Record<CheckResult['status'], string> = { pass: '✓', fail: '✗', timeout: '⧗', 'not-run': '-' }
+
+/** The full report of one grade. */
+export function renderGrade(result: GradeResult, c: Colors, options: RenderOptions = {}): string {
+  const detailed = options.detailed ?? 3
+  const out: string[] = [headline(result, c), '']
+  if (result.loadError) {
+    const e = result.loadError
+    const where = e.file ? `${e.file}${e.line ? `:${e.line}${e.column ? `:${e.column}` : ''}` : ''}` : ''
+    if (where) out.push(`  ${c.bold(where)}`)
+    out.push(...e.message.split('\n').map((l) => `  ${c.red(l)}`))
+    if (e.frame) out.push('', ...e.frame.split('\n').map((l) => `    ${l}`))
+    out.push('')
+  }
+  let shown = 0
+  for (const check of result.checks) {
+    const colour = check.status === 'pass' ? c.green : check.status === 'not-run' ? c.dim : c.red
+    out.push(`  ${colour(MARK[check.status])} ${check.status === 'pass' ? check.name : colour(check.name)}`)
+    if (check.status === 'pass' || check.status === 'not-run') continue
+    if (shown++ >= detailed) continue
+    out.push(...renderFailure(check, c).map((l) => (l ? `      ${l}` : '')), '')
+  }
+  const hidden = result.checks.filter((ch) => ch.status === 'fail' || ch.status === 'timeout').length - detailed
+  if (hidden > 0) out.push('', c.dim(`  (${hidden} more failing check${hidden > 1 ? 's' : ''} not shown in full: fix the ones above first)`))
+  out.push(...renderTypecheck(result, c))
+  const seed = result.checks.find((ch) => ch.status !== 'pass' && ch.seed !== undefined)?.seed
+  if (seed !== undefined && result.status !== 'pass') {
+    out.push('', c.dim(`  Random test data came from seed ${seed}. Replay it with: npm run exercise ${result.slug} -- --seed ${seed}`))
+  }
+  return `${out.join('\n').replace(/[ \t]+$/gm, '')}\n`
+}
+
+function headline(result: GradeResult, c: Colors): string {
+  const passed = result.checks.filter((ch) => ch.status === 'pass').length
+  const total = result.checks.length
+  if (result.status === 'pass') return c.green(c.bold(`✓ ${result.slug}: all ${total} checks pass`))
+  if (result.loadError) return c.red(c.bold(`✗ ${result.slug}: the code could not be loaded, so no check ran`))
+  const typeNote = result.typecheck.status === 'fail' ? ', and the type check fails' : ''
+  return c.red(c.bold(`✗ ${result.slug}: ${passed} of ${total} checks pass${typeNote}`))
+}
+
+function renderFailure(check: CheckResult, c: Colors): string[] {
+  const lines: string[] = []
+  if (check.message) lines.push(...check.message.split('\n').map((l) => c.yellow(l)))
+  if (check.exchange) {
+    lines.push('')
+    lines.push(...renderExchange(check.exchange, c, '').split('\n'))
+    if ((check.exchangeCount ?? 1) > 1) {
+      lines.push(c.dim(`(request ${check.exchange.id + 1} of the ${check.exchangeCount} this check sent)`))
+    }
+  }
+  if (check.diff && !isOneLineDiff(check.diff)) {
+    lines.push('', c.dim('Expected vs received'))
+    for (const line of check.diff.split('\n')) {
+      lines.push(line.startsWith('-') ? c.green(line) : line.startsWith('+') ? c.red(line) : line)
+    }
+  }
+  const output = appOutput(check.output)
+  if (output.length) lines.push('', c.dim('Your app printed'), ...output.map((l) => `  ${l}`))
+  return lines
+}
+
+// "- 200 / + 404" repeats what the message already said; only structured values need a diff.
+function isOneLineDiff(diff: string): boolean {
+  const lines = diff.split('\n').slice(2).filter((l) => l.trim())
+  return lines.length <= 2 && lines.every((l) => /^[-+] /.test(l))
+}
+
+// Console output minus the frames of node_modules and Node internals: the learner's lines stay.
+function appOutput(output: string | undefined): string[] {
+  if (!output) return []
+  const lines = output.trimEnd().split('\n').filter((l) => !/^\s+at .*(node_modules|node:)/.test(l))
+  return lines.length > 15 ? [...lines.slice(0, 15), '…'] : lines
+}
+
+function renderTypecheck(result: GradeResult, c: Colors): string[] {
+  const t = result.typecheck
+  if (t.status === 'pass') return [`  ${c.green('✓')} type check (tsc)`]
+  if (t.status === 'skipped') return t.note ? [c.dim(`  - type check skipped: ${t.note}`)] : []
+  const lines = [`  ${c.red('✗')} ${c.red('type check (tsc)')}`]
+  for (const e of t.errors.slice(0, 10)) {
+    lines.push(`      ${c.bold(`${e.file}:${e.line}:${e.column}`)} ${e.message.split('\n').join('\n        ')} ${c.dim(e.code)}`)
+  }
+  if (t.errors.length > 10) lines.push(c.dim(`      … and ${t.errors.length - 10} more`))
+  return lines
+}

@@ -1,0 +1,157 @@
+// The course's self-check, as data: every reference solution passes (twice, with different
+// seeds), every pristine stub loads and fails, every mutant is caught, metadata is complete,
+// and the question bank agrees with the catalog. The verify command prints what this returns.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import path from 'node:path'
+import { loadCatalog, type Exercise } from '../catalog/catalog.ts'
+import { bankProblems, loadQuestionBank } from '../catalog/question-bank.ts'
+import type { CoursePaths } from '../paths.ts'
+import { grade, type GradeRequest } from '../runner/grade.ts'
+import type { GradeResult } from '../runner/results.ts'
+import { typecheck, typescriptFiles } from '../runner/typecheck.ts'
+import { createSession } from '../runner/vitest-session.ts'
+
+export interface ExerciseReport {
+  slug: string
+  problems: string[]
+  checks: number
+  stubFailing: number
+  mutantsCaught: number
+  mutants: number
+}
+
+export interface VerifyReport {
+  /** Problems that concern the course as a whole (catalog, question bank, type check). */
+  problems: string[]
+  exercises: ExerciseReport[]
+  seconds: number
+}
+
+export interface VerifyOptions {
+  seeds?: [number, number]
+  /** Also require exercises/<slug> to be the untouched stub (set under CI, where nobody is working on them). */
+  requirePristineExercises?: boolean
+  onProgress?: (text: string) => void
+}
+
+/** Runs the whole self-check. */
+export async function verifyCourse(paths: CoursePaths, options: VerifyOptions = {}): Promise<VerifyReport> {
+  const started = Date.now()
+  const [seedA, seedB] = options.seeds ?? [1 + Math.floor(Math.random() * 1e6), 1 + Math.floor(Math.random() * 1e6)]
+  const catalog = loadCatalog(paths.catalog)
+  const problems: string[] = []
+  if (!existsSync(paths.questionBank)) problems.push('content/questions.json (the question bank) is missing')
+  else problems.push(...bankProblems(catalog, loadQuestionBank(paths.questionBank)).map((p) => `question bank: ${p}`))
+
+  const reports = new Map(catalog.exercises.map((e) => [e.slug, metadataReport(paths, e, options)]))
+  const runnable = catalog.exercises.filter((e) => existsSync(paths.spec(e.slug)))
+
+  options.onProgress?.('type-checking solutions, stubs and mutants')
+  const files = runnable.flatMap((e) => [
+    ...typescriptFiles(paths.solution(e.slug)),
+    ...typescriptFiles(paths.stub(e.slug)),
+    ...typescriptFiles(paths.mutantsDir(e.slug)),
+  ])
+  const typecheckDone = typecheck(paths.root, files)
+
+  const requests: GradeRequest[] = runnable.flatMap((e) => [
+    { slug: e.slug, target: { kind: 'solution' } as const },
+    { slug: e.slug, target: { kind: 'stub' } as const },
+    ...mutantNames(paths, e.slug).map((name) => ({ slug: e.slug, target: { kind: 'mutant', name } as const })),
+  ])
+  // Everything here is the course's own code, so workers can be shared: much faster.
+  const session = await createSession(paths, { shareWorkers: true })
+  let first: GradeResult[]
+  let second: GradeResult[]
+  try {
+    options.onProgress?.(`running ${requests.length} spec runs (seed ${seedA})`)
+    first = await grade(session, paths, requests, { seed: seedA, typecheck: false })
+    options.onProgress?.(`running the solutions again (seed ${seedB})`)
+    second = await grade(session, paths, runnable.map((e) => ({ slug: e.slug, target: { kind: 'solution' } as const })), { seed: seedB, typecheck: false })
+  } finally {
+    await session.close()
+  }
+
+  for (const result of first) judge(reports.get(result.slug)!, result, seedA)
+  for (const result of second) {
+    const report = reports.get(result.slug)!
+    if (result.status !== 'pass') report.problems.push(`the solution passed with seed ${seedA} but not with seed ${seedB}: ${summary(result)}`)
+  }
+  const types = await typecheckDone
+  for (const e of types.errors) {
+    const slug = e.file.split(path.sep)[1] ?? ''
+    const where = `${e.file}:${e.line}:${e.column}`
+    ;(reports.get(slug)?.problems ?? problems).push(`type error at ${where}: ${e.message.split('\n')[0]}`)
+  }
+  return { problems, exercises: [...reports.values()], seconds: (Date.now() - started) / 1000 }
+}
+
+function metadataReport(paths: CoursePaths, e: Exercise, options: VerifyOptions): ExerciseReport {
+  const problems: string[] = []
+  const report: ExerciseReport = { slug: e.slug, problems, checks: 0, stubFailing: 0, mutantsCaught: 0, mutants: 0 }
+  if (e.hints.length < 2) problems.push(`has ${e.hints.length} hint tier(s); at least 2 are needed`)
+  if (e.questions.length < 1) problems.push('covers no seed question')
+  const required: [string, string][] = [
+    [paths.exerciseFile(e.slug), 'the learner stub'],
+    [paths.exerciseReadme(e.slug), 'the learner README'],
+    [paths.solutionFile(e.slug), 'the reference solution'],
+    [paths.spec(e.slug), 'the hidden spec'],
+    [path.join(paths.stub(e.slug), 'app.ts'), 'the pristine stub'],
+    [paths.notes(e.slug), 'the notes'],
+  ]
+  for (const [file, what] of required) {
+    if (!existsSync(file)) problems.push(`${what} is missing (${path.relative(paths.root, file)})`)
+    else if (!readFileSync(file, 'utf8').trim()) problems.push(`${what} is empty (${path.relative(paths.root, file)})`)
+  }
+  if (existsSync(paths.spec(e.slug))) {
+    const head = readFileSync(paths.spec(e.slug), 'utf8').split('\n').slice(0, 60).join('\n')
+    if (!/wrong implementations/i.test(head)) problems.push('the spec header does not list the wrong implementations it catches')
+  }
+  if (options.requirePristineExercises) {
+    for (const file of typescriptFiles(paths.stub(e.slug))) {
+      const shipped = path.join(paths.exercise(e.slug), path.relative(paths.stub(e.slug), file))
+      if (!existsSync(shipped) || !readFileSync(shipped).equals(readFileSync(file))) {
+        problems.push(`${path.relative(paths.root, shipped)} differs from the pristine stub ${path.relative(paths.root, file)}`)
+      }
+    }
+  }
+  return report
+}
+
+function judge(report: ExerciseReport, result: GradeResult, seed: number): void {
+  switch (result.target.kind) {
+    case 'solution':
+      report.checks = result.checks.length
+      if (result.status !== 'pass') report.problems.push(`the reference solution fails (seed ${seed}): ${summary(result)}`)
+      break
+    case 'stub':
+      report.stubFailing = result.checks.filter((c) => c.status !== 'pass').length
+      if (result.loadError) report.problems.push(`the stub does not load: ${result.loadError.message}`)
+      else if (result.status === 'pass') report.problems.push('the untouched stub passes every check')
+      break
+    case 'mutant':
+      report.mutants++
+      if (result.loadError) report.problems.push(`mutant ${result.target.name} does not load: ${result.loadError.message}`)
+      else if (result.status === 'pass') report.problems.push(`mutant ${result.target.name} passes every check: the spec does not catch it`)
+      else report.mutantsCaught++
+      break
+    case 'attempt':
+      break
+  }
+}
+
+function summary(result: GradeResult): string {
+  if (result.loadError) return result.loadError.message
+  const failing = result.checks.filter((c) => c.status !== 'pass')
+  return failing.map((c) => `"${c.name}" (${c.message?.split('\n')[0] ?? c.status})`).join('; ') || 'no checks ran'
+}
+
+/** The mutants of an exercise: mutants/<name>.ts files and mutants/<name>/ folders. */
+export function mutantNames(paths: CoursePaths, slug: string): string[] {
+  const dir = paths.mutantsDir(slug)
+  if (!existsSync(dir)) return []
+  return readdirSync(dir)
+    .filter((entry) => entry.endsWith('.ts') || statSync(path.join(dir, entry)).isDirectory())
+    .map((entry) => entry.replace(/\.ts$/, ''))
+    .sort()
+}
