@@ -2,15 +2,7 @@
 // The harness's entry point: parses arguments, dispatches to a command, and turns expected
 // errors into one clear sentence and an exit code. Each command lives in commands/.
 import { parseArgs } from 'node:util'
-import { compareCommand } from './commands/compare.ts'
 import type { CommandContext } from './commands/context.ts'
-import { exerciseCommand } from './commands/exercise.ts'
-import { hintCommand } from './commands/hint.ts'
-import { listCommand } from './commands/list.ts'
-import { progressCommand } from './commands/progress.ts'
-import { resetCommand } from './commands/reset.ts'
-import { verifyCommand } from './commands/verify.ts'
-import { watchCommand } from './commands/watch.ts'
 import { HarnessError } from './errors.ts'
 import { coursePaths, resolveCourseRoot } from './paths.ts'
 import { terminalOutput, type Output } from './ui/output.ts'
@@ -75,30 +67,41 @@ export async function main(argv: string[], out: Output = terminalOutput(), env =
       if (positionals.length > 1) throw new HarnessError('BAD_USAGE', `One exercise at a time: got ${positionals.join(', ')}.`)
       return slug
     }
+    // Commands are imported on demand: `list` should not pay for loading vitest.
     switch (command) {
-      case 'start':
+      case 'start': {
+        const { watchCommand } = await import('./commands/watch.ts')
         return await watchCommand(ctx, { guided: true, ...(seed !== undefined ? { seed } : {}) })
-      case 'watch':
+      }
+      case 'watch': {
+        const { watchCommand } = await import('./commands/watch.ts')
         return await watchCommand(ctx, { ...(slug ? { slug } : {}), ...(seed !== undefined ? { seed } : {}) })
-      case 'exercise':
+      }
+      case 'exercise': {
+        const { exerciseCommand } = await import('./commands/exercise.ts')
         return await exerciseCommand(ctx, {
           slug: needSlug(),
           ...(flags.solution ? { solution: true } : {}),
           ...(flags.json ? { json: true } : {}),
           ...(seed !== undefined ? { seed } : {}),
         })
+      }
       case 'list':
-        return listCommand(ctx)
+        return (await import('./commands/list.ts')).listCommand(ctx)
       case 'progress':
-        return progressCommand(ctx)
+        return (await import('./commands/progress.ts')).progressCommand(ctx)
       case 'hint':
-        return await hintCommand(ctx, { slug: needSlug() })
-      case 'compare':
+        return await (await import('./commands/hint.ts')).hintCommand(ctx, { slug: needSlug() })
+      case 'compare': {
+        const { compareCommand } = await import('./commands/compare.ts')
         return await compareCommand(ctx, { slug: needSlug(), ...(flags.force ? { force: true } : {}) })
+      }
       case 'reset':
-        return resetCommand(ctx, { slug: needSlug() })
-      case 'verify':
+        return (await import('./commands/reset.ts')).resetCommand(ctx, { slug: needSlug() })
+      case 'verify': {
+        const { verifyCommand } = await import('./commands/verify.ts')
         return await verifyCommand(ctx, seed !== undefined ? { seed } : {})
+      }
       default:
         throw new HarnessError('BAD_USAGE', `Unknown command "${command}".`)
     }

@@ -134,8 +134,8 @@ function expectLink(res: Reply, rel: 'next' | 'prev', limit: number, offset: num
 }
 
 function expectNoLink(res: Reply, rel: 'next' | 'prev'): void {
-  expect(targetsOf(res, rel), `expected no rel="${rel}" link in Link: ${res.headers['link']}`)
-    .toEqual([])
+  const targets = targetsOf(res, rel)
+  expect(targets, `expected no rel="${rel}" link in Link: ${res.headers['link']}`).toEqual([])
 }
 
 /** The page body the contract describes (other fields are allowed). */
@@ -159,16 +159,18 @@ describe('pagination-offset', () => {
     const offset = rng.int(1, items.length - limit - 1)
     const res = await client(createApp({ items })).get(`/api/items?limit=${limit}&offset=${offset}`)
     expect(res).toHaveStatus(200)
-    expect(res).toHaveJsonBody(page(items.slice(offset, offset + limit), items.length, limit, offset))
+    const window = items.slice(offset, offset + limit)
+    expect(res).toHaveJsonBody(page(window, items.length, limit, offset))
   })
 
-  it('uses the default limit when only offset is given, and offset 0 when only limit is', async () => {
+  it('fills in the default limit or offset when only the other one is given', async () => {
     const rng = random()
     const items = makeItems(rng, rng.int(50, 90))
     const api = client(createApp({ items }))
     const offset = rng.int(1, 20)
     const onlyOffset = await api.get(`/api/items?offset=${offset}`)
-    expect(onlyOffset).toHaveJsonBody(page(items.slice(offset, offset + 20), items.length, 20, offset))
+    const window = items.slice(offset, offset + 20)
+    expect(onlyOffset).toHaveJsonBody(page(window, items.length, 20, offset))
     const limit = rng.int(1, 15)
     const onlyLimit = await api.get(`/api/items?limit=${limit}`)
     expect(onlyLimit).toHaveJsonBody(page(items.slice(0, limit), items.length, limit, 0))
@@ -386,7 +388,7 @@ describe('pagination-offset', () => {
     await api.get('/api/items?limit=7&offset=3')
     await api.get(`/api/items?limit=5&offset=${items.length - 2}`)
     await api.get('/api/items')
-    expect(items, 'the caller\'s items array after three requests').toEqual(before)
+    expect(items, "the caller's items array after three requests").toEqual(before)
   })
 
   it('serves the same page again when the same request is repeated', async () => {

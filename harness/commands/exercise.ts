@@ -1,6 +1,7 @@
 // `npm run exercise <slug>`: grade once, print the report (or --json), record the attempt,
 // exit 0 only when every check passes.
-import { gradeOnce, randomSeed } from '../runner/grade.ts'
+import { grade, randomSeed } from '../runner/grade.ts'
+import { createSession } from '../runner/vitest-session.ts'
 import { toJsonResults } from '../runner/results-json.ts'
 import type { GradeResult } from '../runner/results.ts'
 import { renderGrade } from '../ui/render-grade.ts'
@@ -23,8 +24,17 @@ export async function exerciseCommand(ctx: CommandContext, args: ExerciseArgs): 
   const spinner = args.json ? startSpinner({ ...ctx.out, interactive: false }, '') : startSpinner(ctx.out, `Grading ${exercise.slug}…`)
   let done = 0
   let result: GradeResult
+  const session = await createSession(ctx.paths)
+  // Ctrl-C mid-grade: stop the workers too (nothing was written yet, so nothing is lost).
+  const interrupt = () => {
+    spinner.stop()
+    session.killWorkers()
+    process.exit(130)
+  }
+  process.once('SIGINT', interrupt)
+  process.once('SIGTERM', interrupt)
   try {
-    ;[result] = (await gradeOnce(ctx.paths, [{ slug: exercise.slug, target }], {
+    ;[result] = (await grade(session, ctx.paths, [{ slug: exercise.slug, target }], {
       seed,
       onEvent: (event) => {
         if (event.type === 'check') spinner.update(`Grading ${exercise.slug}… ${++done} checks done`)
@@ -32,6 +42,9 @@ export async function exerciseCommand(ctx: CommandContext, args: ExerciseArgs): 
     })) as [GradeResult]
   } finally {
     spinner.stop()
+    process.off('SIGINT', interrupt)
+    process.off('SIGTERM', interrupt)
+    await session.close()
   }
   const firstPass = target.kind === 'attempt' ? await recordGrade(ctx, exercise.slug, result.status) : false
   if (args.json) {

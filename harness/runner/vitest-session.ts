@@ -61,6 +61,7 @@ export async function createSession(paths: CoursePaths, options: SessionOptions 
   // Workers inherit the environment when forked: this is how the setup file finds the log.
   process.env.COURSE_PROGRESS_LOG = logFile
   const collector = new Collector()
+  const before = { SIGINT: process.listeners('SIGINT'), SIGTERM: process.listeners('SIGTERM') }
   const vitest = await createVitest(
     'test',
     {
@@ -89,6 +90,13 @@ export async function createSession(paths: CoursePaths, options: SessionOptions 
       clearScreen: false,
     },
   )
+  // Vitest's logger exits the process on SIGINT/SIGTERM. The harness handles those itself (kill
+  // the workers, save progress, restore the terminal), so it takes them back.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    for (const listener of process.listeners(signal)) {
+      if (!before[signal].includes(listener)) process.off(signal, listener)
+    }
+  }
   return new VitestSession(vitest, paths, collector, new ProgressLogReader(logFile), logDir, opts)
 }
 

@@ -1,4 +1,4 @@
-// Mutant: validates with Number() + Number.isInteger, so `offset=` (Number('') === 0) is accepted as 0.
+// Mutant: checks Number() + Number.isInteger, so `offset=` is read as 0 (Number('') === 0).
 import { Hono } from 'hono'
 import type { PaginationOptions } from '../../../exercises/pagination-offset/app.ts'
 
