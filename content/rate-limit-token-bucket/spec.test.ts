@@ -126,7 +126,7 @@ describe('rate-limit-token-bucket', () => {
     expect(res).toHaveJsonBody({ ok: true })
   })
 
-  it('sends X-RateLimit-Limit: <capacity> and the tokens left after the request in X-RateLimit-Remaining', async () => {
+  it('sends X-RateLimit-Limit: <capacity> and X-RateLimit-Remaining counted after taking the token', async () => {
     const s = setup(random())
     const res = await resource(s.api, apiKey(random('key')))
     expect(res).toHaveStatus(200)

@@ -79,8 +79,9 @@ async function sendRequest(
 
   let test = supertest(server)[method.toLowerCase() as 'get'](path)
   for (const [name, value] of Object.entries(headers)) test = test.set(name, value)
-  // Send the body as bytes so supertest neither re-serialises it nor guesses a content type.
-  if (body !== undefined) test = test.send(Buffer.from(body))
+  // Send the body as bytes, with an identity serializer: supertest must neither re-encode it
+  // (it would JSON-encode a Buffer under a JSON content type) nor guess a content type.
+  if (body !== undefined) test = test.send(Buffer.from(body)).serialize((data: unknown) => data as string)
   test = test.timeout({ response: timeoutMs, deadline: timeoutMs * 2 }).buffer(true).parse(rawText as never)
 
   let res: supertest.Response

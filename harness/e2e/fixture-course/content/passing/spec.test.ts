@@ -1,4 +1,4 @@
-// Fixture spec: one passing and one failing-able check.
+// Fixture spec. Wrong implementations it catches: a wrong status, an ignored name option.
 import { describe, expect, it } from 'vitest'
 import { client } from '../../harness/spec-kit/index.ts'
 import { createApp } from '../../exercises/passing/app.ts'

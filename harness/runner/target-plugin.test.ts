@@ -1,0 +1,51 @@
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { parseTarget, specModuleId, targetOfModuleId, targetPlugin, type Target } from './target-plugin.ts'
+
+const dirs = { exercises: '/c/exercises', solutions: '/c/solutions', content: '/c/content' }
+const spec = '/c/content/hello/spec.test.ts'
+
+function resolve(target: Target, source = '../../exercises/hello/app.ts', importer = specModuleId(spec, target)) {
+  const plugin = targetPlugin(dirs)
+  const hook = plugin.resolveId as (source: string, importer?: string) => string | null
+  return hook.call({}, source, importer)
+}
+
+describe('targetPlugin', () => {
+  it('leaves the attempt where it is', () => {
+    expect(resolve({ kind: 'attempt' })).toBe('/c/exercises/hello/app.ts')
+  })
+
+  it('points a spec at the solution, the pristine stub or a mutant', () => {
+    expect(resolve({ kind: 'solution' })).toBe('/c/solutions/hello/app.ts')
+    expect(resolve({ kind: 'stub' })).toBe('/c/content/hello/stub/app.ts')
+    expect(resolve({ kind: 'mutant', name: 'off-by-one' })).toBe('/c/content/hello/mutants/off-by-one.ts')
+  })
+
+  it('sends other files of a mutant target to the solution', () => {
+    expect(resolve({ kind: 'mutant', name: 'off-by-one' }, '../../exercises/hello/repo.ts')).toBe('/c/solutions/hello/repo.ts')
+  })
+
+  it('redirects only imports made by specs', () => {
+    expect(resolve({ kind: 'solution' }, './repo.ts', '/c/solutions/hello/app.ts')).toBeNull()
+    expect(resolve({ kind: 'solution' }, 'hono')).toBeNull()
+    expect(resolve({ kind: 'solution' }, '../../harness/spec-kit/index.ts')).toBeNull()
+  })
+})
+
+describe('target ids', () => {
+  it('round-trips a target through a module id', () => {
+    for (const target of [{ kind: 'attempt' }, { kind: 'solution' }, { kind: 'stub' }, { kind: 'mutant', name: 'x-y' }] as Target[]) {
+      expect(targetOfModuleId(specModuleId(spec, target))).toEqual(target)
+    }
+    expect(targetOfModuleId(spec)).toBeUndefined()
+  })
+
+  it('rejects an unknown target name', () => {
+    expect(() => parseTarget('everything')).toThrow('a target is attempt, solution, stub or mutant:<name>')
+  })
+
+  it('treats a mutant name ending in .ts as a file path', () => {
+    expect(resolve({ kind: 'mutant', name: '/tmp/alt.ts' })).toBe(path.resolve('/tmp/alt.ts'))
+  })
+})
