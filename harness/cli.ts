@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 // The harness's entry point: parses arguments, dispatches to a command, and turns expected
 // errors into one clear sentence and an exit code. Each command lives in commands/.
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import type { CommandContext } from './commands/context.ts'
 import { HarnessError } from './errors.ts'
+import { rebuildIfStale } from './fresh-build.ts'
 import { coursePaths, resolveCourseRoot } from './paths.ts'
 import { terminalOutput, type Output } from './ui/output.ts'
 
@@ -136,15 +139,20 @@ if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith
     if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0)
     throw error
   })
-  main(process.argv.slice(2)).then(
-    (code) => {
-      // Let pending output drain; exit anyway if something (a stuck worker) holds the loop.
-      process.exitCode = code
-      setTimeout(() => process.exit(code), 200).unref()
-    },
-    (error: unknown) => {
-      process.stderr.write(`${String(error)}\n`)
-      process.exit(1)
-    },
-  )
+  const self = fileURLToPath(import.meta.url)
+  const compiled = self.endsWith(path.join('dist', 'harness', 'cli.js'))
+  const rerun = compiled && rebuildIfStale(path.resolve(path.dirname(self), '..', '..'), self)
+  if (!rerun) {
+    main(process.argv.slice(2)).then(
+      (code) => {
+        // Let pending output drain; exit anyway if something (a stuck worker) holds the loop.
+        process.exitCode = code
+        setTimeout(() => process.exit(code), 200).unref()
+      },
+      (error: unknown) => {
+        process.stderr.write(`${String(error)}\n`)
+        process.exit(1)
+      },
+    )
+  }
 }

@@ -31,5 +31,8 @@ export async function verifyCommand(ctx: CommandContext, args: VerifyArgs = {}):
     `\n${failed ? c.red(`${failed} problem area(s) found.`) : c.green(`The course is sound: ${n} exercises verified.`)} ` +
       c.dim(`${report.seconds.toFixed(1)} s (${perExercise} s per exercise)\n`),
   )
+  const bad = report.exercises.filter((e) => e.problems.length).length
+  // A plain summary line that any CI log reader understands.
+  ctx.out.write(`verify: ${report.exercises.length - bad} passed, ${bad + report.problems.length} failed\n`)
   return failed ? 1 : 0
 }

@@ -23,7 +23,7 @@ export interface WatchArgs {
   until?: Promise<void>
 }
 
-const DEBOUNCE_MS = 40
+const DEBOUNCE_MS = 20
 
 /** Watches and grades until quit; resolves to the exit code. */
 export async function watchCommand(ctx: CommandContext, args: WatchArgs): Promise<number> {

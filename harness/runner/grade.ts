@@ -19,6 +19,8 @@ import { createSession, type ModuleOutcome, type SessionOptions, type VitestSess
 export interface GradeRequest {
   slug: string
   target: Target
+  /** Overrides the grade's seed for this request (the self-check grades solutions twice). */
+  seed?: number
 }
 
 export interface GradeOptions {
@@ -77,7 +79,7 @@ export async function grade(
     return {
       slug: request.slug,
       target: request.target,
-      seed: options.seed,
+      seed: request.seed ?? options.seed,
       status: gradeStatus(checks, typecheckResult, loadError),
       checks,
       typecheck: typecheckResult,

@@ -27,11 +27,22 @@ export interface TargetDirs {
 }
 
 const QUERY_KEY = 'course-target'
+const SEED_KEY = 'course-seed'
 
-/** The module id that runs `specFile` against `target`. */
-export function specModuleId(specFile: string, target: Target): string {
+/**
+ * The module id that runs `specFile` against `target`. A seed in the id overrides the run's
+ * seed for this module only, so one run can grade the same target twice with different data.
+ */
+export function specModuleId(specFile: string, target: Target, seed?: number): string {
   const value = target.kind === 'mutant' ? `mutant:${target.name}` : target.kind
-  return `${specFile}?${QUERY_KEY}=${encodeURIComponent(value)}`
+  return `${specFile}?${QUERY_KEY}=${encodeURIComponent(value)}${seed !== undefined ? `&${SEED_KEY}=${seed}` : ''}`
+}
+
+/** The seed a spec module id carries, if any. */
+export function seedOfModuleId(id: string): number | undefined {
+  const q = id.indexOf('?')
+  const value = q < 0 ? null : new URLSearchParams(id.slice(q + 1)).get(SEED_KEY)
+  return value && /^\d+$/.test(value) ? Number(value) : undefined
 }
 
 /** The target a spec module id names, or undefined for a plain path. */

@@ -30,6 +30,8 @@ export interface SessionOptions {
 export interface SpecJob {
   slug: string
   target: Target
+  /** This job's own seed (else the run's). */
+  seed?: number
 }
 
 /** What one spec module produced: the raw material the grade is assembled from. */
@@ -118,7 +120,7 @@ export class VitestSession {
   async run(jobs: SpecJob[], seed: number, onCheck?: CheckListener): Promise<ModuleOutcome[]> {
     const project = this.vitest.getRootProject()
     project.provide('courseSeed', seed)
-    const ids = jobs.map((job) => specModuleId(this.paths.spec(job.slug), job.target))
+    const ids = jobs.map((job) => specModuleId(this.paths.spec(job.slug), job.target, job.seed))
     const jobById = new Map(ids.map((id, i) => [id, jobs[i]!]))
     for (const job of jobs) this.invalidate(job)
     this.collector.reset()

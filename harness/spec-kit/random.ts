@@ -2,7 +2,7 @@
 // derives its own stream from that seed and its name, so a replay reproduces every test's
 // data whatever order the tests run in.
 import { inject } from 'vitest'
-import { currentMeta, currentTestName } from './state.ts'
+import { currentMeta, currentSeedOverride, currentTestName } from './state.ts'
 
 export interface Rng {
   /** A float in [0, 1). */
@@ -19,7 +19,7 @@ export interface Rng {
 
 /** A random stream for the running test, recorded so that the failure report can print the seed. */
 export function random(salt = ''): Rng {
-  const seed = inject('courseSeed') ?? 1
+  const seed = currentSeedOverride() ?? inject('courseSeed') ?? 1
   const meta = currentMeta()
   meta.seed = seed
   return mulberry32(hash(`${seed}:${currentTestName()}:${salt}`))

@@ -57,3 +57,10 @@ export function currentMeta(): CheckMeta {
 export function currentTestName(): string {
   return current?.fullTestName ?? ''
 }
+
+/** A seed carried by the spec's module id (`?course-seed=N`), which wins over the run's seed. */
+export function currentSeedOverride(): number | undefined {
+  const file = current?.file.filepath ?? ''
+  const m = /[?&]course-seed=(\d+)/.exec(file)
+  return m ? Number(m[1]) : undefined
+}

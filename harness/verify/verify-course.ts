@@ -54,29 +54,23 @@ export async function verifyCourse(paths: CoursePaths, options: VerifyOptions = 
   ])
   const typecheckDone = typecheck(paths.root, files)
 
+  // One vitest run for everything: each solution twice (two seeds), each stub, each mutant.
   const requests: GradeRequest[] = runnable.flatMap((e) => [
     { slug: e.slug, target: { kind: 'solution' } as const },
+    { slug: e.slug, target: { kind: 'solution' } as const, seed: seedB },
     { slug: e.slug, target: { kind: 'stub' } as const },
     ...mutantNames(paths, e.slug).map((name) => ({ slug: e.slug, target: { kind: 'mutant', name } as const })),
   ])
   // Everything here is the course's own code, so workers can be shared: much faster.
   const session = await createSession(paths, { shareWorkers: true })
-  let first: GradeResult[]
-  let second: GradeResult[]
+  let results: GradeResult[]
   try {
-    options.onProgress?.(`running ${requests.length} spec runs (seed ${seedA})`)
-    first = await grade(session, paths, requests, { seed: seedA, typecheck: false })
-    options.onProgress?.(`running the solutions again (seed ${seedB})`)
-    second = await grade(session, paths, runnable.map((e) => ({ slug: e.slug, target: { kind: 'solution' } as const })), { seed: seedB, typecheck: false })
+    options.onProgress?.(`running ${requests.length} specs (seeds ${seedA} and ${seedB})`)
+    results = await grade(session, paths, requests, { seed: seedA, typecheck: false })
   } finally {
     await session.close()
   }
-
-  for (const result of first) judge(reports.get(result.slug)!, result, seedA)
-  for (const result of second) {
-    const report = reports.get(result.slug)!
-    if (result.status !== 'pass') report.problems.push(`the solution passed with seed ${seedA} but not with seed ${seedB}: ${summary(result)}`)
-  }
+  for (const result of results) judge(reports.get(result.slug)!, result)
   const types = await typecheckDone
   for (const e of types.errors) {
     const slug = e.file.split(path.sep)[1] ?? ''
@@ -118,11 +112,11 @@ function metadataReport(paths: CoursePaths, e: Exercise, options: VerifyOptions)
   return report
 }
 
-function judge(report: ExerciseReport, result: GradeResult, seed: number): void {
+function judge(report: ExerciseReport, result: GradeResult): void {
   switch (result.target.kind) {
     case 'solution':
       report.checks = result.checks.length
-      if (result.status !== 'pass') report.problems.push(`the reference solution fails (seed ${seed}): ${summary(result)}`)
+      if (result.status !== 'pass') report.problems.push(`the reference solution fails with seed ${result.seed}: ${summary(result)}`)
       break
     case 'stub':
       report.stubFailing = result.checks.filter((c) => c.status !== 'pass').length
