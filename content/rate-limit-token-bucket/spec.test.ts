@@ -123,7 +123,7 @@ describe('rate-limit-token-bucket', () => {
     const s = setup(random())
     const res = await resource(s.api)
     expect(res).toHaveStatus(200)
-    expect(res).toHaveJsonBody({ ok: true })
+    expect(res).toHaveJsonBody(expect.objectContaining({ ok: true }))
   })
 
   it('sends X-RateLimit-Limit: <capacity> and X-RateLimit-Remaining counted after taking the token', async () => {
@@ -154,7 +154,7 @@ describe('rate-limit-token-bucket', () => {
     await drain(s)
     const res = await resource(s.api)
     expect(res).toHaveStatus(429)
-    expect(res).toHaveJsonBody({ error: 'rate_limited' })
+    expect(res).toHaveJsonBody(expect.objectContaining({ error: 'rate_limited' }))
   })
 
   it('sends X-RateLimit-Limit and X-RateLimit-Remaining: 0 on a 429 too', async () => {

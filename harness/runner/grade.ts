@@ -21,6 +21,8 @@ export interface GradeRequest {
   target: Target
   /** Overrides the grade's seed for this request (the self-check grades solutions twice). */
   seed?: number
+  /** Stop at the first failing check (the self-check only needs to know that one fails). */
+  bail?: boolean
 }
 
 export interface GradeOptions {

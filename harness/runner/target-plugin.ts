@@ -28,14 +28,17 @@ export interface TargetDirs {
 
 const QUERY_KEY = 'course-target'
 const SEED_KEY = 'course-seed'
+/** Stop a module after its first failing check: enough to know a mutant was caught. */
+const BAIL_KEY = 'course-bail'
 
 /**
  * The module id that runs `specFile` against `target`. A seed in the id overrides the run's
  * seed for this module only, so one run can grade the same target twice with different data.
  */
-export function specModuleId(specFile: string, target: Target, seed?: number): string {
+export function specModuleId(specFile: string, target: Target, seed?: number, bail = false): string {
   const value = target.kind === 'mutant' ? `mutant:${target.name}` : target.kind
-  return `${specFile}?${QUERY_KEY}=${encodeURIComponent(value)}${seed !== undefined ? `&${SEED_KEY}=${seed}` : ''}`
+  const extra = `${seed !== undefined ? `&${SEED_KEY}=${seed}` : ''}${bail ? `&${BAIL_KEY}=1` : ''}`
+  return `${specFile}?${QUERY_KEY}=${encodeURIComponent(value)}${extra}`
 }
 
 /** The seed a spec module id carries, if any. */
@@ -96,11 +99,17 @@ export function targetPlugin(dirs: TargetDirs, fallback: Target = { kind: 'attem
 
 function mutantFile(dirs: TargetDirs, slug: string, name: string, file: string): string {
   // Authors may also name any file (`mutant:/tmp/alternative.ts`) to try it in place of app.ts.
-  if (name.endsWith('.ts')) return file === 'app.ts' ? path.resolve(name) : path.join(dirs.solutions, slug, file)
+  if (name.endsWith('.ts')) {
+    if (file !== 'app.ts') return path.join(dirs.solutions, slug, file)
+    if (!existsSync(path.resolve(name))) throw new Error(`there is no file ${path.resolve(name)} to grade`)
+    return path.resolve(name)
+  }
   const base = path.join(dirs.content, slug, 'mutants', name)
   if (existsSync(base) && statSync(base).isDirectory()) {
     const replacement = path.join(base, file)
     return existsSync(replacement) ? replacement : path.join(dirs.solutions, slug, file)
   }
-  return file === 'app.ts' ? `${base}.ts` : path.join(dirs.solutions, slug, file)
+  if (file !== 'app.ts') return path.join(dirs.solutions, slug, file)
+  if (!existsSync(`${base}.ts`)) throw new Error(`there is no mutant ${name} (${base}.ts does not exist)`)
+  return `${base}.ts`
 }

@@ -32,6 +32,8 @@ export interface SpecJob {
   target: Target
   /** This job's own seed (else the run's). */
   seed?: number
+  /** Skip the remaining checks after the first failure (the self-check's stubs and mutants). */
+  bail?: boolean
 }
 
 /** What one spec module produced: the raw material the grade is assembled from. */
@@ -120,7 +122,7 @@ export class VitestSession {
   async run(jobs: SpecJob[], seed: number, onCheck?: CheckListener): Promise<ModuleOutcome[]> {
     const project = this.vitest.getRootProject()
     project.provide('courseSeed', seed)
-    const ids = jobs.map((job) => specModuleId(this.paths.spec(job.slug), job.target, job.seed))
+    const ids = jobs.map((job) => specModuleId(this.paths.spec(job.slug), job.target, job.seed, job.bail))
     const jobById = new Map(ids.map((id, i) => [id, jobs[i]!]))
     for (const job of jobs) this.invalidate(job)
     this.collector.reset()

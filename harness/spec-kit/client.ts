@@ -126,3 +126,11 @@ function parseJson(text: string): unknown {
 function clip(text: string): string {
   return text.length > MAX_RECORDED_BODY ? `${text.slice(0, MAX_RECORDED_BODY)}… (${text.length} chars)` : text
 }
+
+/**
+ * Points the failure report at `reply`'s exchange. Matchers on a reply do this by themselves;
+ * call it before a plain `expect` on values taken from an earlier reply.
+ */
+export function focusOn(reply: Reply): void {
+  currentMeta().focus = reply.exchange.id
+}

@@ -10,8 +10,11 @@ export interface FakeClock {
   set: (ms: number) => void
 }
 
-/** A clock frozen at `start` (default: a fixed instant in 2025) until advanced. */
-export function fakeClock(start = Date.UTC(2025, 0, 15, 9, 30)): FakeClock {
+/**
+ * A clock frozen at `start` until advanced. The default lies years away from any real "now",
+ * so an app that reads Date.now() instead of the injected clock gets caught.
+ */
+export function fakeClock(start = Date.UTC(2037, 4, 17, 9, 30)): FakeClock {
   let t = start
   return {
     now: () => t,

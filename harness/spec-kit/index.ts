@@ -2,9 +2,11 @@
 // data and a controllable clock.
 import './matchers.ts'
 
-export { client, NoResponseError, REQUEST_TIMEOUT_MS } from './client.ts'
+export { client, focusOn, NoResponseError, REQUEST_TIMEOUT_MS } from './client.ts'
 export type { Client, FetchApp, Reply, RequestOptions } from './client.ts'
 export { fakeClock } from './clock.ts'
 export type { FakeClock } from './clock.ts'
 export { random } from './random.ts'
 export type { Rng } from './random.ts'
+export { parseChallenge, parseLinkHeader, parseTokenList } from './headers.ts'
+export type { Challenge, LinkValue } from './headers.ts'

@@ -2,7 +2,7 @@
 // derives its own stream from that seed and its name, so a replay reproduces every test's
 // data whatever order the tests run in.
 import { inject } from 'vitest'
-import { currentMeta, currentSeedOverride, currentTestName } from './state.ts'
+import { currentMeta, currentSeedOverride, currentTestName, nextRandomCall } from './state.ts'
 
 export interface Rng {
   /** A float in [0, 1). */
@@ -17,12 +17,17 @@ export interface Rng {
   word(minLength?: number, maxLength?: number): string
 }
 
-/** A random stream for the running test, recorded so that the failure report can print the seed. */
+/**
+ * A random stream for the running test, recorded so that the failure report can print the seed.
+ * Each call in a test returns a new stream (the n-th call always the same one for a given seed),
+ * so two calls never hand two "different" apps the same data.
+ */
 export function random(salt = ''): Rng {
   const seed = currentSeedOverride() ?? inject('courseSeed') ?? 1
   const meta = currentMeta()
   meta.seed = seed
-  return mulberry32(hash(`${seed}:${currentTestName()}:${salt}`))
+  const call = nextRandomCall()
+  return mulberry32(hash(`${seed}:${currentTestName()}:${salt}:${call}`))
 }
 
 function hash(text: string): number {

@@ -41,10 +41,17 @@ export interface CheckMeta {
 }
 
 let current: Test | undefined
+let randomCalls = 0
 
 /** Called by the setup file before every test. */
 export function setCurrentTest(test: Test | undefined): void {
   current = test
+  randomCalls = 0
+}
+
+/** 0 for the test's first call of random(), then 1, 2... */
+export function nextRandomCall(): number {
+  return randomCalls++
 }
 
 /** The meta object of the running test (a throwaway one outside a test, e.g. in beforeAll). */
@@ -64,3 +71,4 @@ export function currentSeedOverride(): number | undefined {
   const m = /[?&]course-seed=(\d+)/.exec(file)
   return m ? Number(m[1]) : undefined
 }
+

@@ -1,0 +1,108 @@
+// Parsers for structured response headers, so that specs assert what a header means rather than
+// how one implementation happened to spell it (order, spacing, quoting, letter case).
+
+export interface LinkValue {
+  /** The target as written (relative or absolute). */
+  target: string
+  /** Relation types, lower-case (`rel="next last"` gives two). */
+  rels: string[]
+  /** Every parameter, names lower-case, values unquoted. */
+  params: Record<string, string>
+}
+
+/**
+ * Parses a Link header (RFC 8288): comma-separated `<target>; name=value` link-values, values
+ * as tokens or quoted strings. Throws on a malformed header, naming what is wrong.
+ */
+export function parseLinkHeader(header: string): LinkValue[] {
+  const links: LinkValue[] = []
+  let i = 0
+  const skipSpace = () => {
+    while (i < header.length && /[ \t]/.test(header[i]!)) i++
+  }
+  const fail = (why: string): never => {
+    throw new Error(`malformed Link header (${why}): ${JSON.stringify(header)}`)
+  }
+  while (i < header.length) {
+    while (i < header.length && /[ \t,]/.test(header[i]!)) i++
+    if (i >= header.length) break
+    if (header[i] !== '<') fail('each link must start with <target>')
+    const end = header.indexOf('>', i)
+    if (end < 0) fail('a <target> is not closed')
+    const link: LinkValue = { target: header.slice(i + 1, end), rels: [], params: {} }
+    i = end + 1
+    for (;;) {
+      skipSpace()
+      if (i >= header.length || header[i] === ',') break
+      if (header[i] !== ';') fail('expected ; before a parameter')
+      i++
+      skipSpace()
+      const nameStart = i
+      while (i < header.length && !/[=;, \t]/.test(header[i]!)) i++
+      const name = header.slice(nameStart, i).toLowerCase()
+      skipSpace()
+      let value = ''
+      if (header[i] === '=') {
+        i++
+        skipSpace()
+        if (header[i] === '"') {
+          i++
+          while (i < header.length && header[i] !== '"') {
+            if (header[i] === '\\') i++
+            value += header[i] ?? ''
+            i++
+          }
+          if (i >= header.length) fail('a quoted value is not closed')
+          i++
+        } else {
+          const valueStart = i
+          while (i < header.length && !/[;, \t]/.test(header[i]!)) i++
+          value = header.slice(valueStart, i)
+        }
+      }
+      link.params[name] = value
+      if (name === 'rel') link.rels.push(...value.toLowerCase().split(/\s+/).filter(Boolean))
+    }
+    links.push(link)
+  }
+  return links
+}
+
+export interface Challenge {
+  /** The auth scheme, lower-case (`bearer`). */
+  scheme: string
+  /** Auth-params, names lower-case, values unquoted. */
+  params: Record<string, string>
+}
+
+const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+const SCHEME = new RegExp(`^\\s*(${TOKEN})(?:\\s+|$)`)
+const QUOTED = '"((?:[^"\\\\]|\\\\.)*)"'
+const PARAM = new RegExp(`^[\\s,]*(${TOKEN})\\s*=\\s*(?:${QUOTED}|(${TOKEN}))\\s*(?:,|$)`)
+
+/**
+ * Parses one WWW-Authenticate challenge (`Bearer realm="api", error=invalid_token`, RFC 9110
+ * section 11.6.1): scheme in any case, params in any order, quoted or not. Undefined if malformed.
+ */
+export function parseChallenge(value: string): Challenge | undefined {
+  const head = SCHEME.exec(value)
+  if (!head) return undefined
+  const params: Record<string, string> = {}
+  let rest = value.slice(head[0].length)
+  while (rest.replace(/[\s,]/g, '') !== '') {
+    const m = PARAM.exec(rest)
+    if (!m) return undefined
+    params[m[1]!.toLowerCase()] = m[2] !== undefined ? m[2].replace(/\\(.)/g, '$1') : m[3]!
+    rest = rest.slice(m[0].length)
+  }
+  return { scheme: head[1]!.toLowerCase(), params }
+}
+
+/** Splits a comma-separated list header (Allow, Vary...) into trimmed, upper-cased tokens. */
+export function parseTokenList(value: string | undefined): string[] {
+  if (!value) return []
+  return value
+    .split(',')
+    .map((t) => t.trim().toUpperCase())
+    .filter(Boolean)
+}
