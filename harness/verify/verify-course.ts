@@ -58,8 +58,8 @@ export async function verifyCourse(paths: CoursePaths, options: VerifyOptions = 
   const requests: GradeRequest[] = runnable.flatMap((e) => [
     { slug: e.slug, target: { kind: 'solution' } as const },
     { slug: e.slug, target: { kind: 'solution' } as const, seed: seedB },
-    { slug: e.slug, target: { kind: 'stub' } as const },
-    ...mutantNames(paths, e.slug).map((name) => ({ slug: e.slug, target: { kind: 'mutant', name } as const })),
+    { slug: e.slug, target: { kind: 'stub' } as const, bail: true },
+    ...mutantNames(paths, e.slug).map((name) => ({ slug: e.slug, target: { kind: 'mutant', name } as const, bail: true })),
   ])
   // Everything here is the course's own code, so workers can be shared: much faster.
   const session = await createSession(paths, { shareWorkers: true })
@@ -119,7 +119,7 @@ function judge(report: ExerciseReport, result: GradeResult): void {
       if (result.status !== 'pass') report.problems.push(`the reference solution fails with seed ${result.seed}: ${summary(result)}`)
       break
     case 'stub':
-      report.stubFailing = result.checks.filter((c) => c.status !== 'pass').length
+      report.stubFailing = result.checks.filter((c) => c.status === 'fail' || c.status === 'timeout').length
       if (result.loadError) report.problems.push(`the stub does not load: ${result.loadError.message}`)
       else if (result.status === 'pass') report.problems.push('the untouched stub passes every check')
       break
