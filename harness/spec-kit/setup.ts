@@ -5,8 +5,9 @@
 // hung and what the finished tests reported.
 import { appendFileSync } from 'node:fs'
 import { stripVTControlCharacters } from 'node:util'
-import { beforeEach } from 'vitest'
+import { afterAll, beforeEach } from 'vitest'
 import './matchers.ts'
+import { rememberPrototypes, restorePrototypes } from './prototype-guard.ts'
 import { setCurrentTest, type CheckMeta } from './state.ts'
 
 const logFile = process.env.COURSE_PROGRESS_LOG
@@ -55,4 +56,9 @@ beforeEach((context) => {
       at: Date.now(),
     })
   })
+})
+
+rememberPrototypes()
+afterAll(() => {
+  restorePrototypes()
 })
