@@ -24,7 +24,7 @@
 import { createHmac } from 'node:crypto'
 import { SignJWT } from 'jose'
 import { describe, expect, it } from 'vitest'
-import { client, fakeClock, random, type Reply, type Rng } from '../../harness/spec-kit/index.ts'
+import { client, fakeClock, parseChallenge, random, type Reply, type Rng } from '../../harness/spec-kit/index.ts'
 import { createApp } from '../../exercises/jwt-verify/app.ts'
 
 type Claims = Record<string, unknown>
@@ -73,26 +73,6 @@ function sign(payload: Claims, secret: string, alg = 'HS256'): Promise<string> {
 }
 
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
-
-const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+"
-const SCHEME = new RegExp(`^\\s*(${TOKEN})(?:\\s+|$)`)
-const QUOTED = '"((?:[^"\\\\]|\\\\.)*)"'
-const PARAM = new RegExp(`^[\\s,]*(${TOKEN})\\s*=\\s*(?:${QUOTED}|(${TOKEN}))\\s*(?:,|$)`)
-
-/** Parses one challenge (`Bearer realm="api", error=invalid_token`); undefined if malformed. */
-function parseChallenge(value: string) {
-  const head = SCHEME.exec(value)
-  if (!head) return undefined
-  const params: Record<string, string> = {}
-  let rest = value.slice(head[0].length)
-  while (rest.replace(/[\s,]/g, '') !== '') {
-    const m = PARAM.exec(rest)
-    if (!m) return undefined
-    params[m[1]!.toLowerCase()] = m[2] !== undefined ? m[2].replace(/\\(.)/g, '$1') : m[3]!
-    rest = rest.slice(m[0].length)
-  }
-  return { scheme: head[1]!.toLowerCase(), params }
-}
 
 function expectChallenge(res: Reply) {
   expect(res).toHaveStatus(401)

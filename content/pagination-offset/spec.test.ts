@@ -19,7 +19,7 @@
 // - `items.splice` (or sort/reverse) changing the caller's array, so a second request differs
 // - the collection kept in module-level state, shared between apps
 import { describe, expect, it } from 'vitest'
-import { client, random, type Reply, type Rng } from '../../harness/spec-kit/index.ts'
+import { client, parseLinkHeader, random, type Reply, type Rng } from '../../harness/spec-kit/index.ts'
 import { createApp, type Item } from '../../exercises/pagination-offset/app.ts'
 
 /** n items with increasing ids that have gaps, so position and id never coincide. */
@@ -31,68 +31,6 @@ function makeItems(rng: Rng, n: number): Item[] {
     id += rng.int(1, 7)
   }
   return items
-}
-
-interface LinkValue {
-  target: string
-  rels: string[]
-}
-
-/**
- * Parses a Link header (RFC 8288): comma-separated `<target>; param=value` link-values, values
- * as tokens or quoted strings, a rel that may list several space-separated relation types.
- */
-function parseLinkHeader(header: string): LinkValue[] {
-  const links: LinkValue[] = []
-  let i = 0
-  const skipSpace = () => {
-    while (i < header.length && /[ \t]/.test(header[i]!)) i++
-  }
-  const fail = (why: string): never => {
-    throw new Error(`malformed Link header (${why}): ${JSON.stringify(header)}`)
-  }
-  while (i < header.length) {
-    while (i < header.length && /[ \t,]/.test(header[i]!)) i++
-    if (i >= header.length) break
-    if (header[i] !== '<') fail('each link must start with <target>')
-    const end = header.indexOf('>', i)
-    if (end < 0) fail('a <target> is not closed')
-    const link: LinkValue = { target: header.slice(i + 1, end), rels: [] }
-    i = end + 1
-    for (;;) {
-      skipSpace()
-      if (i >= header.length || header[i] === ',') break
-      if (header[i] !== ';') fail('expected ; before a parameter')
-      i++
-      skipSpace()
-      const nameStart = i
-      while (i < header.length && !/[=;, \t]/.test(header[i]!)) i++
-      const name = header.slice(nameStart, i).toLowerCase()
-      skipSpace()
-      let value = ''
-      if (header[i] === '=') {
-        i++
-        skipSpace()
-        if (header[i] === '"') {
-          i++
-          while (i < header.length && header[i] !== '"') {
-            if (header[i] === '\\') i++
-            value += header[i] ?? ''
-            i++
-          }
-          if (i >= header.length) fail('a quoted value is not closed')
-          i++
-        } else {
-          const valueStart = i
-          while (i < header.length && !/[;, \t]/.test(header[i]!)) i++
-          value = header.slice(valueStart, i)
-        }
-      }
-      if (name === 'rel') link.rels.push(...value.toLowerCase().split(/\s+/).filter(Boolean))
-    }
-    links.push(link)
-  }
-  return links
 }
 
 /** The targets the reply's Link header gives for one relation type. */

@@ -21,7 +21,7 @@
 // - a module-level store, or the caller's array used in place (or its objects edited in place),
 //   so one app's changes leak into another app or into the seed
 import { describe, expect, it } from 'vitest'
-import { client, random, type Reply, type Rng } from '../../harness/spec-kit/index.ts'
+import { client, parseTokenList, random, type Reply, type Rng } from '../../harness/spec-kit/index.ts'
 import { createApp, type User } from '../../exercises/users-crud/app.ts'
 
 /** 3 to 6 users with increasing, non-contiguous ids, handed over in shuffled order. */
@@ -58,10 +58,7 @@ const maxId = (users: User[]) => Math.max(...users.map((u) => u.id))
 
 /** Method names from an Allow header: comma-separated, any spacing, any case. */
 function allowed(reply: Reply): string[] {
-  return (reply.headers['allow'] ?? '')
-    .split(',')
-    .map((m) => m.trim().toUpperCase())
-    .filter((m) => m !== '')
+  return parseTokenList(reply.headers['allow'])
 }
 
 /** A 405 with the JSON error and an Allow of every `required` method, plus at most HEAD/OPTIONS. */
