@@ -1,0 +1,31 @@
+// The course's own content, checked as data: the catalog loads, the question bank agrees with
+// it, and (where the seed material sits beside the repo, as in CI) the bank holds every seed
+// question. `npm run verify` checks the same bank problems; this test also catches a bank that
+// has fallen behind the seeds.
+import { existsSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { repoRoot } from '../e2e/fixture.ts'
+import { coursePaths } from '../paths.ts'
+import { loadCatalog } from './catalog.ts'
+import { bankProblems, loadQuestionBank } from './question-bank.ts'
+
+const paths = coursePaths(repoRoot)
+const seedsFile = path.join(repoRoot, '..', 'shared', 'questions.json')
+
+describe('course content', () => {
+  it('has a valid catalog whose question ids the bank knows', () => {
+    const catalog = loadCatalog(paths.catalog)
+    expect(bankProblems(catalog, loadQuestionBank(paths.questionBank))).toEqual([])
+  })
+
+  it('keeps every seed question in the question bank', () => {
+    const bankIds = loadQuestionBank(paths.questionBank).questions.map((q) => q.id)
+    const seedIds: string[] = existsSync(seedsFile)
+      ? (JSON.parse(readFileSync(seedsFile, 'utf8')) as { id: string }[]).map((q) => q.id)
+      : bankIds
+    expect(bankIds.filter((id) => !seedIds.includes(id)), 'ids in the bank that are not seed questions').toEqual([])
+    expect(seedIds.filter((id) => !bankIds.includes(id)), 'seed questions missing from the bank: run `npm run bank`').toEqual([])
+    expect(new Set(bankIds).size).toBe(bankIds.length)
+  })
+})
