@@ -35,7 +35,7 @@ export async function watchCommand(ctx: CommandContext, args: WatchArgs): Promis
     throw new HarnessError('COURSE_COMPLETE', 'Every exercise passes: the course is complete! `npm run list` shows them all.')
   }
   const c = ctx.out.colors
-  let session: VitestSession = await createSession(ctx.paths)
+  let session: VitestSession = await createSession(ctx.paths, { warmWorkers: true })
   let watcher: FSWatcher | undefined
   let timer: NodeJS.Timeout | undefined
   let grading = false
@@ -59,7 +59,7 @@ export async function watchCommand(ctx: CommandContext, args: WatchArgs): Promis
     const current = exercise!
     const spinner = startSpinner(ctx.out, `Grading ${current.slug}…`)
     try {
-      if (session.broken) session = await createSession(ctx.paths)
+      if (session.broken) session = await createSession(ctx.paths, { warmWorkers: true })
       ;[last] = (await grade(session, ctx.paths, [{ slug: current.slug, target: { kind: 'attempt' } }], {
         seed: args.seed ?? randomSeed(),
       })) as [GradeResult]

@@ -1,9 +1,16 @@
+import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parseTarget, specModuleId, targetOfModuleId, targetPlugin, type Target } from './target-plugin.ts'
 
-const dirs = { exercises: '/c/exercises', solutions: '/c/solutions', content: '/c/content' }
-const spec = '/c/content/hello/spec.test.ts'
+// A course folder with one mutant file and one file to stand in for an author's alternative.
+const c = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'target-plugin-')))
+mkdirSync(path.join(c, 'content', 'hello', 'mutants'), { recursive: true })
+writeFileSync(path.join(c, 'content', 'hello', 'mutants', 'off-by-one.ts'), '')
+writeFileSync(path.join(c, 'alt.ts'), '')
+const dirs = { exercises: `${c}/exercises`, solutions: `${c}/solutions`, content: `${c}/content` }
+const spec = `${c}/content/hello/spec.test.ts`
 
 function resolve(target: Target, source = '../../exercises/hello/app.ts', importer = specModuleId(spec, target)) {
   const plugin = targetPlugin(dirs)
@@ -13,21 +20,25 @@ function resolve(target: Target, source = '../../exercises/hello/app.ts', import
 
 describe('targetPlugin', () => {
   it('leaves the attempt where it is', () => {
-    expect(resolve({ kind: 'attempt' })).toBe('/c/exercises/hello/app.ts')
+    expect(resolve({ kind: 'attempt' })).toBe(`${c}/exercises/hello/app.ts`)
   })
 
   it('points a spec at the solution, the pristine stub or a mutant', () => {
-    expect(resolve({ kind: 'solution' })).toBe('/c/solutions/hello/app.ts')
-    expect(resolve({ kind: 'stub' })).toBe('/c/content/hello/stub/app.ts')
-    expect(resolve({ kind: 'mutant', name: 'off-by-one' })).toBe('/c/content/hello/mutants/off-by-one.ts')
+    expect(resolve({ kind: 'solution' })).toBe(`${c}/solutions/hello/app.ts`)
+    expect(resolve({ kind: 'stub' })).toBe(`${c}/content/hello/stub/app.ts`)
+    expect(resolve({ kind: 'mutant', name: 'off-by-one' })).toBe(`${c}/content/hello/mutants/off-by-one.ts`)
+  })
+
+  it('names a mutant that does not exist instead of running nothing', () => {
+    expect(() => resolve({ kind: 'mutant', name: 'nope' })).toThrow('there is no mutant nope')
   })
 
   it('sends other files of a mutant target to the solution', () => {
-    expect(resolve({ kind: 'mutant', name: 'off-by-one' }, '../../exercises/hello/repo.ts')).toBe('/c/solutions/hello/repo.ts')
+    expect(resolve({ kind: 'mutant', name: 'off-by-one' }, '../../exercises/hello/repo.ts')).toBe(`${c}/solutions/hello/repo.ts`)
   })
 
   it('redirects only imports made by specs', () => {
-    expect(resolve({ kind: 'solution' }, './repo.ts', '/c/solutions/hello/app.ts')).toBeNull()
+    expect(resolve({ kind: 'solution' }, './repo.ts', `${c}/solutions/hello/app.ts`)).toBeNull()
     expect(resolve({ kind: 'solution' }, 'hono')).toBeNull()
     expect(resolve({ kind: 'solution' }, '../../harness/spec-kit/index.ts')).toBeNull()
   })
@@ -46,6 +57,6 @@ describe('target ids', () => {
   })
 
   it('treats a mutant name ending in .ts as a file path', () => {
-    expect(resolve({ kind: 'mutant', name: '/tmp/alt.ts' })).toBe(path.resolve('/tmp/alt.ts'))
+    expect(resolve({ kind: 'mutant', name: `${c}/alt.ts` })).toBe(`${c}/alt.ts`)
   })
 })

@@ -14,6 +14,7 @@ import type { CoursePaths } from '../paths.ts'
 import { ProgressLogReader, ProgressTracker, type EndRecord } from './progress-log.ts'
 import { specModuleId, targetPlugin, type Target } from './target-plugin.ts'
 import { typescriptFiles } from './typecheck.ts'
+import { discardSpareWorker, warmForksPool } from './warm-forks.ts'
 
 export interface SessionOptions {
   /** Per-check limit (vitest's testTimeout); a hung async handler fails with "timed out". */
@@ -25,6 +26,8 @@ export interface SessionOptions {
   /** false runs every spec in a fresh module graph (learners' code); true shares workers (trusted solutions, faster). */
   shareWorkers?: boolean
   maxWorkers?: number
+  /** Keep a worker process booted ahead of the next grade (watch mode). */
+  warmWorkers?: boolean
 }
 
 export interface SpecJob {
@@ -54,7 +57,7 @@ export interface ModuleOutcome {
 
 export type CheckListener = (job: SpecJob, record: EndRecord) => void
 
-const DEFAULTS = { checkTimeoutMs: 3000, stallMs: 2000, loadTimeoutMs: 15_000, shareWorkers: false, maxWorkers: 2 }
+const DEFAULTS = { checkTimeoutMs: 3000, stallMs: 2000, loadTimeoutMs: 15_000, shareWorkers: false, maxWorkers: 2, warmWorkers: false }
 
 /** Creates a vitest session for the course at `paths.root`. */
 export async function createSession(paths: CoursePaths, options: SessionOptions = {}): Promise<VitestSession> {
@@ -76,7 +79,7 @@ export async function createSession(paths: CoursePaths, options: SessionOptions 
       setupFiles: [paths.specKitSetup],
       testTimeout: opts.checkTimeoutMs,
       hookTimeout: opts.checkTimeoutMs,
-      pool: 'forks',
+      pool: opts.warmWorkers ? warmForksPool : 'forks',
       isolate: !opts.shareWorkers,
       maxWorkers: opts.maxWorkers,
       fileParallelism: true,
@@ -196,12 +199,14 @@ export class VitestSession {
   /** Frees the instance and its temporary files. */
   async close(): Promise<void> {
     this.killWorkers()
+    discardSpareWorker()
     if (!this.broken) await this.vitest.close()
     rmSync(this.logDir, { recursive: true, force: true })
   }
 
   /** Kills every worker this session has seen that may still run (on Ctrl-C, or before closing). */
   killWorkers(): void {
+    discardSpareWorker()
     this.tracker.apply(this.log.read())
     for (const worker of this.tracker.workers.values()) {
       if (worker.last === 'end') continue
