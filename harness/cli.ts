@@ -121,6 +121,10 @@ function parseSeed(text: string | undefined): number | undefined {
 
 function report(error: unknown, out: Output, env: NodeJS.ProcessEnv): number {
   const c = out.colors
+  if (error instanceof HarnessError && error.code === 'COURSE_COMPLETE') {
+    out.write(`${c.green(error.message)}\n`)
+    return 0
+  }
   if (error instanceof HarnessError) {
     out.error(`${c.red(error.message)}\n`)
     if (error.code === 'BAD_USAGE') out.error(`\n${USAGE}`)
