@@ -56,7 +56,8 @@ expect.extend({
     else if (expected instanceof RegExp) pass = expected.test(value)
     else pass = this.equals(value, expected)
     focus(received, pass, this.isNot)
-    const shown = expected instanceof RegExp ? String(expected) : JSON.stringify(expected)
+    // printExpected shows an asymmetric matcher as `StringMatching /json/`, not as its fields.
+    const shown = expected instanceof RegExp ? String(expected) : this.utils.printExpected(expected)
     return {
       pass,
       message: () => {

@@ -2,7 +2,7 @@
 // "__proto__" writes onto Object.prototype. In a worker shared by many spec modules (the
 // self-check runs mutants that way), that would break every module after it, even vitest's
 // own bookkeeping. So the setup file takes a snapshot of the built-in prototypes once, and
-// puts them back after every spec module.
+// puts them back after every check.
 
 const PROTOTYPES: object[] = [
   Object.prototype,

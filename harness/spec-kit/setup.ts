@@ -5,7 +5,7 @@
 // hung and what the finished tests reported.
 import { appendFileSync } from 'node:fs'
 import { stripVTControlCharacters } from 'node:util'
-import { afterAll, beforeEach } from 'vitest'
+import { afterEach, beforeEach } from 'vitest'
 import './matchers.ts'
 import { rememberPrototypes, restorePrototypes } from './prototype-guard.ts'
 import { setCurrentTest, type CheckMeta } from './state.ts'
@@ -58,7 +58,9 @@ beforeEach((context) => {
   })
 })
 
+// After every check, not just every module: a learner whose code pollutes a prototype then sees
+// the one check that did it fail, not every check after it.
 rememberPrototypes()
-afterAll(() => {
+afterEach(() => {
   restorePrototypes()
 })

@@ -1,0 +1,81 @@
+// Mutant: ignores q-values: the first listed range that matches a served type wins.
+import { Hono } from 'hono'
+import type { NegotiationOptions, Product } from '../../../exercises/content-negotiation/app.ts'
+
+const SERVED = ['application/json', 'text/csv', 'application/xml'] as const
+type MediaType = (typeof SERVED)[number]
+
+function covers(range: string, served: string): boolean {
+  const [type, subtype] = range.split('/')
+  return range === served || range === '*/*' || (subtype === '*' && served.startsWith(`${type}/`))
+}
+
+function negotiate(accept: string | undefined): MediaType | undefined {
+  if (accept === undefined) return 'application/json'
+  for (const element of accept.split(',')) {
+    const range = element.split(';')[0]!.trim().toLowerCase()
+    const served = SERVED.find((s) => covers(range, s))
+    if (served) return served
+  }
+  return undefined
+}
+
+function csvField(value: string | number): string {
+  const text = String(value)
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text
+}
+
+function toCsv(products: Product[]): string {
+  const rows = products.map((p) => [p.id, p.name, p.price].map(csvField).join(','))
+  return ['id,name,price', ...rows].join('\r\n') + '\r\n'
+}
+
+function xmlText(text: string): string {
+  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;')
+}
+
+function xmlProduct(p: Product): string {
+  const name = `<name>${xmlText(p.name)}</name>`
+  return `<product><id>${p.id}</id>${name}<price>${p.price}</price></product>`
+}
+
+/** The body and Content-Type of one representation. */
+function render(type: MediaType, data: Product | Product[]): [string, string] {
+  if (type === 'text/csv') {
+    return [toCsv(Array.isArray(data) ? data : [data]), 'text/csv; charset=utf-8']
+  }
+  if (type === 'application/xml') {
+    const xml = Array.isArray(data)
+      ? `<products>${data.map(xmlProduct).join('')}</products>`
+      : xmlProduct(data)
+    return [xml, 'application/xml; charset=utf-8']
+  }
+  return [JSON.stringify(data), 'application/json']
+}
+
+export function createApp(options: NegotiationOptions) {
+  const { products } = options
+  const app = new Hono<{ Variables: { type: MediaType } }>()
+
+  app.use('/api/products/*', async (c, next) => {
+    c.header('Vary', 'Accept')
+    const type = negotiate(c.req.header('Accept'))
+    if (!type) return c.json({ error: 'not_acceptable', available: SERVED }, 406)
+    c.set('type', type)
+    await next()
+  })
+
+  app.get('/api/products', (c) => {
+    const [body, contentType] = render(c.get('type'), products)
+    return c.body(body, 200, { 'Content-Type': contentType })
+  })
+
+  app.get('/api/products/:id', (c) => {
+    const product = products.find((p) => String(p.id) === c.req.param('id'))
+    if (!product) return c.json({ error: 'not_found' }, 404)
+    const [body, contentType] = render(c.get('type'), product)
+    return c.body(body, 200, { 'Content-Type': contentType })
+  })
+
+  return app
+}
