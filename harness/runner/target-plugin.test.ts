@@ -9,6 +9,16 @@ const c = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'target-plugin-')))
 mkdirSync(path.join(c, 'content', 'hello', 'mutants'), { recursive: true })
 writeFileSync(path.join(c, 'content', 'hello', 'mutants', 'off-by-one.ts'), '')
 writeFileSync(path.join(c, 'alt.ts'), '')
+mkdirSync(path.join(c, 'solutions', 'hello'), { recursive: true })
+writeFileSync(path.join(c, 'solutions', 'hello', 'app.ts'), "export const greeting = 'Hello'\n")
+writeFileSync(
+  path.join(c, 'content', 'hello', 'mutants', 'shouts.patch'),
+  "--- a/app.ts\n+++ b/app.ts\n@@ -1,1 +1,1 @@\n-export const greeting = 'Hello'\n+export const greeting = 'HELLO'\n",
+)
+writeFileSync(
+  path.join(c, 'content', 'hello', 'mutants', 'stale.patch'),
+  "--- a/app.ts\n+++ b/app.ts\n@@ -1,1 +1,1 @@\n-export const greeting = 'Hi'\n+export const greeting = 'HI'\n",
+)
 const dirs = { exercises: `${c}/exercises`, solutions: `${c}/solutions`, content: `${c}/content` }
 const spec = `${c}/content/hello/spec.test.ts`
 
@@ -41,6 +51,24 @@ describe('targetPlugin', () => {
     expect(resolve({ kind: 'solution' }, './repo.ts', `${c}/solutions/hello/app.ts`)).toBeNull()
     expect(resolve({ kind: 'solution' }, 'hono')).toBeNull()
     expect(resolve({ kind: 'solution' }, '../../harness/spec-kit/index.ts')).toBeNull()
+  })
+})
+
+describe('patch mutants', () => {
+  const load = (id: string) => (targetPlugin(dirs).load as (id: string) => string | null).call({}, id)
+
+  it('serve the solution with the patch applied, under the solution path', () => {
+    const id = resolve({ kind: 'mutant', name: 'shouts' })
+    expect(id).toBe(`${c}/solutions/hello/app.ts?course-mutant=shouts`)
+    expect(load(id!)).toBe("export const greeting = 'HELLO'\n")
+  })
+
+  it('say so when a patch no longer applies to the solution', () => {
+    expect(() => load(resolve({ kind: 'mutant', name: 'stale' })!)).toThrow('mutant stale no longer applies to solutions/hello/app.ts')
+  })
+
+  it('leave other modules alone', () => {
+    expect(load(`${c}/solutions/hello/app.ts`)).toBeNull()
   })
 })
 

@@ -4,8 +4,9 @@
 // to a mutant. The target travels in the spec's module id as a query string
 // (`spec.test.ts?course-target=solution`), so one vitest run can grade the same spec against
 // many targets side by side.
-import { existsSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
+import { applyPatch } from 'diff'
 import type { Plugin } from 'vite'
 
 /** What a grade runs the spec against. */
@@ -15,8 +16,9 @@ export type Target =
   /** The pristine stub kept in content/<slug>/stub (the learner's copy may have changed). */
   | { kind: 'stub' }
   /**
-   * A deliberately wrong implementation: `mutants/<name>.ts` replaces app.ts, `mutants/<name>/`
-   * replaces the files it holds, and a name ending in .ts is a path to a file that replaces app.ts.
+   * A deliberately wrong implementation: `mutants/<name>.patch` is a unified diff applied to the
+   * solution's app.ts, `mutants/<name>.ts` replaces app.ts, `mutants/<name>/` replaces the files
+   * it holds, and a name ending in .ts is a path to a file that replaces app.ts.
    */
   | { kind: 'mutant'; name: string }
 
@@ -28,6 +30,7 @@ export interface TargetDirs {
 
 const QUERY_KEY = 'course-target'
 const SEED_KEY = 'course-seed'
+const MUTANT_KEY = 'course-mutant'
 /** Stop a module after its first failing check: enough to know a mutant was caught. */
 const BAIL_KEY = 'course-bail'
 
@@ -94,6 +97,24 @@ export function targetPlugin(dirs: TargetDirs, fallback: Target = { kind: 'attem
           return mutantFile(dirs, slug, target.name, file)
       }
     },
+    // A patch mutant is the solution's file with the patch applied, served under the solution's
+    // path (so its own relative imports still resolve) plus a query naming the mutant.
+    load(id) {
+      const q = id.indexOf('?')
+      const name = q < 0 ? null : new URLSearchParams(id.slice(q + 1)).get(MUTANT_KEY)
+      if (!name) return null
+      const file = id.slice(0, q)
+      const slug = path.basename(path.dirname(file))
+      const patchFile = path.join(dirs.content, slug, 'mutants', `${name}.patch`)
+      const patched = applyPatch(readFileSync(file, 'utf8'), readFileSync(patchFile, 'utf8'))
+      if (patched === false) {
+        throw new Error(
+          `mutant ${name} no longer applies to ${path.relative(path.dirname(dirs.content), file)}: ` +
+            'write the wrong version again and store `diff -u` of it as the patch',
+        )
+      }
+      return patched
+    },
   }
 }
 
@@ -110,6 +131,7 @@ function mutantFile(dirs: TargetDirs, slug: string, name: string, file: string):
     return existsSync(replacement) ? replacement : path.join(dirs.solutions, slug, file)
   }
   if (file !== 'app.ts') return path.join(dirs.solutions, slug, file)
-  if (!existsSync(`${base}.ts`)) throw new Error(`there is no mutant ${name} (${base}.ts does not exist)`)
+  if (existsSync(`${base}.patch`)) return `${path.join(dirs.solutions, slug, file)}?${MUTANT_KEY}=${encodeURIComponent(name)}`
+  if (!existsSync(`${base}.ts`)) throw new Error(`there is no mutant ${name} (no ${base}.patch or .ts)`)
   return `${base}.ts`
 }

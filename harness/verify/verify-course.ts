@@ -140,12 +140,12 @@ function summary(result: GradeResult): string {
   return failing.map((c) => `"${c.name}" (${c.message?.split('\n')[0] ?? c.status})`).join('; ') || 'no checks ran'
 }
 
-/** The mutants of an exercise: mutants/<name>.ts files and mutants/<name>/ folders. */
+/** The mutants of an exercise: mutants/<name>.patch and <name>.ts files, and mutants/<name>/ folders. */
 export function mutantNames(paths: CoursePaths, slug: string): string[] {
   const dir = paths.mutantsDir(slug)
   if (!existsSync(dir)) return []
-  return readdirSync(dir)
-    .filter((entry) => entry.endsWith('.ts') || statSync(path.join(dir, entry)).isDirectory())
-    .map((entry) => entry.replace(/\.ts$/, ''))
-    .sort()
+  const names = readdirSync(dir)
+    .filter((entry) => /\.(ts|patch)$/.test(entry) || statSync(path.join(dir, entry)).isDirectory())
+    .map((entry) => entry.replace(/\.(ts|patch)$/, ''))
+  return [...new Set(names)].sort()
 }
