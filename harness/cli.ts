@@ -20,7 +20,7 @@ export const USAGE = `Usage: npm <command> [-- flags]
   npm run hint <name>              reveal the next hint
   npm run compare <name>           your attempt vs the reference (--force before passing)
   npm run reset <name>             restore the stub (your attempt is backed up first)
-  npm run verify                   the course self-check (--seed N)
+  npm run verify [name...]         the course self-check (--seed N)
 
 Flags go after \`--\`, e.g. \`npm run exercise jwt-verify -- --json\`.
 `
@@ -103,7 +103,7 @@ export async function main(argv: string[], out: Output = terminalOutput(), env =
         return (await import('./commands/reset.ts')).resetCommand(ctx, { slug: needSlug() })
       case 'verify': {
         const { verifyCommand } = await import('./commands/verify.ts')
-        return await verifyCommand(ctx, seed !== undefined ? { seed } : {})
+        return await verifyCommand(ctx, { slugs: positionals, ...(seed !== undefined ? { seed } : {}) })
       }
       default:
         throw new HarnessError('BAD_USAGE', `Unknown command "${command}".`)

@@ -1,17 +1,23 @@
 // `npm run verify`: the course self-check (part of `npm test`). Exits 1 on any problem.
+import { findExercise, loadCatalog } from '../catalog/catalog.ts'
 import { verifyCourse } from '../verify/verify-course.ts'
 import { startSpinner } from '../ui/spinner.ts'
 import type { CommandContext } from './context.ts'
 
 export interface VerifyArgs {
   seed?: number
+  /** Only these exercises (all when empty). */
+  slugs?: string[]
 }
 
 /** Runs the self-check and prints one line per exercise, then the problems. */
 export async function verifyCommand(ctx: CommandContext, args: VerifyArgs = {}): Promise<number> {
   const c = ctx.out.colors
+  const catalog = loadCatalog(ctx.paths.catalog)
+  for (const slug of args.slugs ?? []) findExercise(catalog, slug) // unknown names fail early, with suggestions
   const spinner = startSpinner(ctx.out, 'Verifying the course…')
   const report = await verifyCourse(ctx.paths, {
+    ...(args.slugs?.length ? { only: args.slugs } : {}),
     ...(args.seed !== undefined ? { seeds: [args.seed, args.seed + 1] as [number, number] } : {}),
     requirePristineExercises: Boolean(ctx.env.CI),
     onProgress: (text) => spinner.update(`Verifying the course: ${text}…`),
