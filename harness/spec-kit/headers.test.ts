@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseChallenge, parseLinkHeader, parseTokenList } from './headers.ts'
+import { parseChallenge, parseHref, parseLinkHeader, parseTokenList } from './headers.ts'
 
 describe('parseLinkHeader', () => {
   it('reads targets, rels and params whatever the spacing and quoting', () => {
@@ -33,5 +33,12 @@ describe('parseTokenList', () => {
   it('splits, trims and upper-cases', () => {
     expect(parseTokenList(' get,HEAD , post')).toEqual(['GET', 'HEAD', 'POST'])
     expect(parseTokenList(undefined)).toEqual([])
+  })
+})
+
+describe('parseHref', () => {
+  it('reads relative and absolute targets alike', () => {
+    expect(parseHref('/api/items?limit=5&offset=10')).toEqual({ path: '/api/items', query: { limit: '5', offset: '10' } })
+    expect(parseHref('http://127.0.0.1:4567/api/items?offset=10&limit=5')).toEqual(parseHref('/api/items?limit=5&offset=10'))
   })
 })

@@ -106,3 +106,19 @@ export function parseTokenList(value: string | undefined): string[] {
     .map((t) => t.trim().toUpperCase())
     .filter(Boolean)
 }
+
+export interface Href {
+  /** The path, decoded segments left as sent (`/api/items`). */
+  path: string
+  /** Query parameters; a repeated name keeps its last value. */
+  query: Record<string, string>
+}
+
+/**
+ * Reads a link target (a Location, a Link target or an `href`) as path plus query, accepting a
+ * relative or an absolute URL, so specs compare what it points at rather than how it is spelled.
+ */
+export function parseHref(href: string): Href {
+  const url = new URL(href, 'http://relative.invalid')
+  return { path: url.pathname, query: Object.fromEntries(url.searchParams) }
+}
