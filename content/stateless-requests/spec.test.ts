@@ -26,13 +26,15 @@
 // - accepts an empty secret or a nonsensical ttlSeconds
 import { describe, expect, it } from 'vitest'
 import {
+  type Client,
   client,
   fakeClock,
   focusOn,
+  parseSetCookies,
   random,
-  type Client,
   type Reply,
   type Rng,
+  type SetCookie,
 } from '../../harness/spec-kit/index.ts'
 import { createApp, type CartItem, type Product } from '../../exercises/stateless-requests/app.ts'
 
@@ -82,30 +84,8 @@ const addItem = (api: Client, cookie: string | undefined, item: CartItem) =>
 const removeItem = (api: Client, cookie: string | undefined, sku: string) =>
   api.delete(`/api/cart/items/${encodeURIComponent(sku)}`, { headers: cookieHeader(cookie) })
 
-interface SetCookie {
-  name: string
-  value: string
-  /** Attribute names lower-case; flags such as HttpOnly map to ''. */
-  attributes: Record<string, string>
-}
-
-/** Every Set-Cookie of a reply (the client joins repeated headers with ", "). */
-function setCookies(reply: Reply): SetCookie[] {
-  const header = reply.headers['set-cookie']
-  if (!header) return []
-  // Split between cookies, not inside "Expires=Thu, 01 Jan 2037": a cookie starts with name=.
-  return header.split(/,\s*(?=[^;,=\s]+=)/).map((line) => {
-    const [pair = '', ...attrs] = line.split(';')
-    const eq = pair.indexOf('=')
-    const attributes: Record<string, string> = {}
-    for (const attr of attrs) {
-      const i = attr.indexOf('=')
-      const name = (i < 0 ? attr : attr.slice(0, i)).trim().toLowerCase()
-      attributes[name] = i < 0 ? '' : attr.slice(i + 1).trim()
-    }
-    return { name: pair.slice(0, eq).trim(), value: pair.slice(eq + 1).trim(), attributes }
-  })
-}
+/** Every Set-Cookie of a reply. */
+const setCookies = (reply: Reply): SetCookie[] => parseSetCookies(reply.headers['set-cookie'])
 
 /** The cart cookie a reply sets (the last one, as a browser would keep); fails without one. */
 function cartCookie(reply: Reply): SetCookie {

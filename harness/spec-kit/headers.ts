@@ -122,3 +122,29 @@ export function parseHref(href: string): Href {
   const url = new URL(href, 'http://relative.invalid')
   return { path: url.pathname, query: Object.fromEntries(url.searchParams) }
 }
+
+export interface SetCookie {
+  name: string
+  value: string
+  /** Attribute names lower-case; flags such as HttpOnly map to ''. */
+  attributes: Record<string, string>
+}
+
+/**
+ * Reads a Set-Cookie header as the client recorded it (repeated headers joined with ", ").
+ * It splits only where a new `name=` starts, so "Expires=Thu, 01 Jan 2037" stays whole.
+ */
+export function parseSetCookies(header: string | undefined): SetCookie[] {
+  if (!header) return []
+  return header.split(/,\s*(?=[^;,=\s]+=)/).map((line) => {
+    const [pair = '', ...attrs] = line.split(';')
+    const eq = pair.indexOf('=')
+    const attributes: Record<string, string> = {}
+    for (const attr of attrs) {
+      const i = attr.indexOf('=')
+      const name = (i < 0 ? attr : attr.slice(0, i)).trim().toLowerCase()
+      attributes[name] = i < 0 ? '' : attr.slice(i + 1).trim()
+    }
+    return { name: pair.slice(0, eq).trim(), value: pair.slice(eq + 1).trim(), attributes }
+  })
+}
