@@ -149,9 +149,10 @@ if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith
   if (!rerun) {
     main(process.argv.slice(2)).then(
       (code) => {
-        // Let pending output drain; exit anyway if something (a stuck worker) holds the loop.
+        // Exit once pending output is flushed: nothing else needs waiting for, and vitest's
+        // leftover handles would otherwise keep the process alive a little longer.
         process.exitCode = code
-        setTimeout(() => process.exit(code), 200).unref()
+        process.stdout.write('', () => process.stderr.write('', () => process.exit(code)))
       },
       (error: unknown) => {
         process.stderr.write(`${String(error)}\n`)

@@ -1,6 +1,6 @@
 // Loads and validates content/catalog.json: the tracks and the exercises in curriculum order.
 import { readFileSync } from 'node:fs'
-import { closest, distance } from 'fastest-levenshtein'
+import { createRequire } from 'node:module'
 import { z } from 'zod'
 import { HarnessError } from '../errors.ts'
 
@@ -68,6 +68,8 @@ export function findExercise(catalog: Catalog, name: string): Exercise {
 
 /** Up to three slugs that look like `name`: prefix and substring matches first, then close spellings. */
 export function suggest(slugs: string[], name: string): string[] {
+  // Loaded only when a name is wrong: every other command would pay for it otherwise.
+  const { closest, distance } = createRequire(import.meta.url)('fastest-levenshtein') as typeof import('fastest-levenshtein')
   const needle = name.toLowerCase()
   if (!needle) return []
   const contains = slugs.filter((s) => s.includes(needle) || needle.includes(s))

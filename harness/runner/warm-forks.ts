@@ -4,6 +4,8 @@
 // that off the path from "save" to "verdict". Each grade still gets a fresh process, so one
 // attempt's state never leaks into the next, and the watchdog can kill it as before.
 import { fork, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { ForksPoolWorker, type PoolOptions, type PoolRunnerInitializer, type PoolWorker } from 'vitest/node'
 
 interface Spare {
@@ -24,8 +26,17 @@ function keyOf(s: ForkSettings): string {
   return JSON.stringify([s.entrypoint, s.execArgv, s.env])
 }
 
+// Compiled next to this file; it preloads the specs' common packages, then runs vitest's entry.
+const WARM_ENTRY = fileURLToPath(new URL('./warm-worker.js', import.meta.url))
+
 function spawnSpare(s: ForkSettings): void {
-  const child = fork(s.entrypoint, [], { env: s.env, execArgv: s.execArgv, stdio: 'pipe', serialization: 'advanced' })
+  const preloading = existsSync(WARM_ENTRY)
+  const child = fork(preloading ? WARM_ENTRY : s.entrypoint, [], {
+    env: preloading ? { ...s.env, COURSE_VITEST_FORKS_ENTRY: pathToFileURL(s.entrypoint).href } : s.env,
+    execArgv: s.execArgv,
+    stdio: 'pipe',
+    serialization: 'advanced',
+  })
   child.on('error', () => {})
   spare = { key: keyOf(s), child }
 }
