@@ -29,3 +29,18 @@ describe('course content', () => {
     expect(new Set(bankIds).size).toBe(bankIds.length)
   })
 })
+
+describe('curriculum order', () => {
+  it('keeps tracks together and each track easy to hard', async () => {
+    const { orderProblems } = await import('../verify/verify-course.ts')
+    expect(orderProblems(loadCatalog(paths.catalog))).toEqual([])
+  })
+
+  it('reports an exercise harder than the one after it', async () => {
+    const { orderProblems } = await import('../verify/verify-course.ts')
+    const catalog = loadCatalog(paths.catalog)
+    const [first, second] = catalog.exercises.filter((e) => e.track === catalog.exercises[0]!.track)
+    const swapped = { ...catalog, exercises: [{ ...first!, difficulty: 'hard' as const }, second!] }
+    expect(orderProblems(swapped)).toEqual([expect.stringContaining('order each track easy to hard')])
+  })
+})

@@ -3,7 +3,7 @@
 // and the question bank agrees with the catalog. The verify command prints what this returns.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
-import { loadCatalog, type Exercise } from '../catalog/catalog.ts'
+import { loadCatalog, type Catalog, type Exercise } from '../catalog/catalog.ts'
 import { bankProblems, loadQuestionBank } from '../catalog/question-bank.ts'
 import type { CoursePaths } from '../paths.ts'
 import { grade, type GradeRequest } from '../runner/grade.ts'
@@ -45,6 +45,7 @@ export async function verifyCourse(paths: CoursePaths, options: VerifyOptions = 
   if (!existsSync(paths.questionBank)) problems.push('content/questions.json (the question bank) is missing')
   else problems.push(...bankProblems(catalog, loadQuestionBank(paths.questionBank)).map((p) => `question bank: ${p}`))
 
+  problems.push(...orderProblems(catalog))
   const selected = options.only?.length ? catalog.exercises.filter((e) => options.only!.includes(e.slug)) : catalog.exercises
   const reports = new Map(selected.map((e) => [e.slug, metadataReport(paths, e, options)]))
   const runnable = selected.filter((e) => existsSync(paths.spec(e.slug)))
@@ -135,6 +136,24 @@ function judge(report: ExerciseReport, result: GradeResult): void {
     case 'attempt':
       break
   }
+}
+
+const RANK = { easy: 0, medium: 1, hard: 2 } as const
+
+/** The curriculum runs track by track, and easy to hard within a track. */
+export function orderProblems(catalog: Catalog): string[] {
+  const problems: string[] = []
+  const trackOrder = catalog.tracks.map((t) => t.id)
+  catalog.exercises.forEach((e, i) => {
+    const prev = catalog.exercises[i - 1]
+    if (!prev) return
+    if (trackOrder.indexOf(e.track) < trackOrder.indexOf(prev.track)) {
+      problems.push(`catalog order: ${e.slug} (${e.track}) comes after ${prev.slug} (${prev.track}); keep each track's exercises together, in track order`)
+    } else if (e.track === prev.track && RANK[e.difficulty] < RANK[prev.difficulty]) {
+      problems.push(`catalog order: ${e.slug} (${e.difficulty}) comes after ${prev.slug} (${prev.difficulty}); order each track easy to hard`)
+    }
+  })
+  return problems
 }
 
 function summary(result: GradeResult): string {
