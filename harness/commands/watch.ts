@@ -46,9 +46,13 @@ export async function watchCommand(ctx: CommandContext, args: WatchArgs): Promis
 
   const header = () =>
     c.dim(
-      `Watching exercises/${exercise!.slug}/ - save a file to grade it again.` +
-        (ctx.out.interactive ? `  [h] hint  [l] list  [r] re-run${args.guided ? '  [n] next' : ''}  [q] quit` : ''),
+      `Watching exercises/${exercise!.slug}/ (save to grade again)` +
+        (ctx.out.interactive ? `   h hint · l list · r re-run${args.guided ? ' · n next' : ''} · q quit` : ''),
     )
+  const title = () =>
+    `${c.bold(exercise!.slug)} - ${exercise!.title}
+` +
+    c.dim(`Task: ${path.relative(ctx.paths.root, ctx.paths.exerciseReadme(exercise!.slug))}   Your code: exercises/${exercise!.slug}/app.ts\n\n`)
 
   const runGrade = async (): Promise<void> => {
     if (grading) {
@@ -65,7 +69,8 @@ export async function watchCommand(ctx: CommandContext, args: WatchArgs): Promis
       })) as [GradeResult]
       spinner.stop()
       const firstPass = await recordGrade(ctx, current.slug, last.status)
-      if (ctx.out.interactive) ctx.out.write('\x1Bc')
+      // On a terminal each grade replaces the last one, under the exercise's title.
+      if (ctx.out.interactive) ctx.out.write(`\x1Bc${title()}`)
       ctx.out.write(`${renderGrade(last, c)}\n`)
       if (last.status === 'pass') {
         const notes = readNotes(ctx, current.slug)
@@ -105,8 +110,7 @@ export async function watchCommand(ctx: CommandContext, args: WatchArgs): Promis
     }
     exercise = upcoming
     watchExercise()
-    if (ctx.out.interactive) ctx.out.write('\x1Bc')
-    ctx.out.write(`${c.bold(`Next: ${upcoming.slug}`)} - ${upcoming.title}\n${c.dim(`Read exercises/${upcoming.slug}/README.md, then edit exercises/${upcoming.slug}/app.ts.`)}\n\n`)
+    if (!ctx.out.interactive) ctx.out.write(title())
     await runGrade()
   }
 
@@ -133,7 +137,7 @@ export async function watchCommand(ctx: CommandContext, args: WatchArgs): Promis
   process.once('SIGTERM', onSignal)
 
   try {
-    if (args.guided) ctx.out.write(`${c.bold(exercise.slug)} - ${exercise.title}\n${c.dim(`Read ${path.relative(ctx.paths.root, ctx.paths.exerciseReadme(exercise.slug))}, then edit exercises/${exercise.slug}/app.ts.`)}\n\n`)
+    if (!ctx.out.interactive) ctx.out.write(title())
     watchExercise()
     await runGrade()
     await Promise.race([quit, args.until ?? new Promise<never>(() => {})])
