@@ -1,8 +1,8 @@
 // End-to-end: `exercise` on the fixture course's passing, failing, hanging and broken attempts.
-import { readFileSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { makeCourse, processesOf, runCli } from './fixture.ts'
+import { makeCourse, processesOf, runCli, spawnCli } from './fixture.ts'
 
 let course: ReturnType<typeof makeCourse>
 beforeAll(() => {
@@ -112,6 +112,19 @@ describe('npm run exercise', () => {
     await runCli(course.root, ['exercise', 'failing'])
     await runCli(course.root, ['exercise', 'broken'])
     expect(snapshot(course.root)).toEqual(before)
+  })
+
+  it('stops its workers and records nothing when interrupted with Ctrl-C', async () => {
+    const child = spawnCli(course.root, ['exercise', 'hanging'])
+    await new Promise((resolve) => setTimeout(resolve, 2500))
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
+    child.kill('SIGINT')
+    expect(await exited).toBe(130)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(processesOf(course.root)).toEqual([])
+    const progress = path.join(course.root, '.course', 'progress.json')
+    const state = existsSync(progress) ? JSON.parse(readFileSync(progress, 'utf8')).exercises.hanging : undefined
+    expect(state).toBeUndefined()
   })
 
   it('suggests the closest names for an unknown exercise', async () => {
