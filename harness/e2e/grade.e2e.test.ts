@@ -1,7 +1,7 @@
 // End-to-end: `exercise` on the fixture course's passing, failing, hanging and broken attempts.
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { makeCourse, processesOf, runCli, spawnCli } from './fixture.ts'
 
 let course: ReturnType<typeof makeCourse>
@@ -115,14 +115,16 @@ describe('npm run exercise', () => {
   })
 
   it('stops its workers and records nothing when interrupted with Ctrl-C', async () => {
-    const child = spawnCli(course.root, ['exercise', 'hanging'])
+    const own = makeCourse() // other checks here grade `hanging` and record it
+    onTestFinished(() => own.cleanup())
+    const child = spawnCli(own.root, ['exercise', 'hanging'])
     await new Promise((resolve) => setTimeout(resolve, 2500))
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
     child.kill('SIGINT')
     expect(await exited).toBe(130)
     await new Promise((resolve) => setTimeout(resolve, 300))
-    expect(processesOf(course.root)).toEqual([])
-    const progress = path.join(course.root, '.course', 'progress.json')
+    expect(processesOf(own.root)).toEqual([])
+    const progress = path.join(own.root, '.course', 'progress.json')
     const state = existsSync(progress) ? JSON.parse(readFileSync(progress, 'utf8')).exercises.hanging : undefined
     expect(state).toBeUndefined()
   })
