@@ -1,11 +1,9 @@
 // `npm run compare <slug>`: the attempt beside the reference solution, as a unified diff.
 // Before the exercise passes it asks for --force, and records that the learner peeked.
-import { existsSync, readFileSync } from 'node:fs'
-import path from 'node:path'
 import { createTwoFilesPatch } from 'diff'
+import { attemptAndSolution } from '../course/exercise-files.ts'
 import { HarnessError } from '../errors.ts'
 import { mutableStateOf, stateOf } from '../progress/store.ts'
-import { typescriptFiles } from '../runner/typecheck.ts'
 import type { Colors } from '../ui/output.ts'
 import { exerciseOf, readProgress, updateProgress, type CommandContext } from './context.ts'
 
@@ -25,14 +23,9 @@ export async function compareCommand(ctx: CommandContext, args: { slug: string; 
       mutableStateOf(p, exercise.slug).peekedAt ??= new Date().toISOString()
     })
   }
-  const attemptDir = ctx.paths.exercise(exercise.slug)
-  const solutionDir = ctx.paths.solution(exercise.slug)
-  const files = new Set([...relativeFiles(attemptDir), ...relativeFiles(solutionDir)])
   const c = ctx.out.colors
   let same = true
-  for (const file of [...files].sort()) {
-    const mine = read(path.join(attemptDir, file))
-    const theirs = read(path.join(solutionDir, file))
+  for (const { file, attempt: mine, solution: theirs } of attemptAndSolution(ctx.paths, exercise.slug)) {
     if (mine === theirs) continue
     same = false
     const patch = createTwoFilesPatch(
@@ -49,14 +42,6 @@ export async function compareCommand(ctx: CommandContext, args: { slug: string; 
   if (same) ctx.out.write('Your attempt is identical to the reference solution.\n')
   else ctx.out.write(c.dim('\nLines marked - are yours, lines marked + are the reference solution’s. Different can still be correct: the checks are what count.\n'))
   return 0
-}
-
-function relativeFiles(dir: string): string[] {
-  return typescriptFiles(dir).map((f) => path.relative(dir, f))
-}
-
-function read(file: string): string {
-  return existsSync(file) ? readFileSync(file, 'utf8') : ''
 }
 
 function colourPatch(patch: string, c: Colors): string {

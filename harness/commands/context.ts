@@ -1,7 +1,7 @@
 // What every command gets: the course's paths, where to write, the environment. Commands load
 // the catalog and progress through these helpers so that problems are reported the same way.
-import { existsSync, readFileSync } from 'node:fs'
 import { findExercise, loadCatalog, type Catalog, type Exercise } from '../catalog/catalog.ts'
+import { readNotes as readCourseNotes } from '../course/exercise-files.ts'
 import type { CoursePaths } from '../paths.ts'
 import { ProgressStore, mutableStateOf, type Progress } from '../progress/store.ts'
 import type { GradeStatus } from '../runner/results.ts'
@@ -60,8 +60,7 @@ export function currentExercise(catalog: Catalog, progress: Progress): Exercise 
 
 /** The notes shown after a pass (empty if the exercise has none). */
 export function readNotes(ctx: CommandContext, slug: string): string {
-  const file = ctx.paths.notes(slug)
-  return existsSync(file) ? readFileSync(file, 'utf8') : ''
+  return readCourseNotes(ctx.paths, slug)
 }
 
 function warnRecovered(ctx: CommandContext, recovered: { backup: string; reason: string }): void {

@@ -1,9 +1,9 @@
 // `npm run watch [slug]` and `npm start` (guided): grade on every save. Guided mode starts at
 // the first unfinished exercise, shows the notes after a pass and moves on when asked.
 // Keys (on a terminal): h hint, l list, r re-run, n next (after a pass), q quit.
-import { watch, type FSWatcher } from 'node:fs'
 import path from 'node:path'
 import { loadCatalog, type Exercise } from '../catalog/catalog.ts'
+import { watchTypescript } from '../course/exercise-files.ts'
 import { HarnessError } from '../errors.ts'
 import { grade, randomSeed } from '../runner/grade.ts'
 import type { GradeResult } from '../runner/results.ts'
@@ -36,7 +36,7 @@ export async function watchCommand(ctx: CommandContext, args: WatchArgs): Promis
   }
   const c = ctx.out.colors
   let session: VitestSession = await createSession(ctx.paths, { warmWorkers: true })
-  let watcher: FSWatcher | undefined
+  let stopWatching: (() => void) | undefined
   let timer: NodeJS.Timeout | undefined
   let grading = false
   let again = false
@@ -91,10 +91,8 @@ export async function watchCommand(ctx: CommandContext, args: WatchArgs): Promis
   }
 
   const watchExercise = () => {
-    watcher?.close()
-    const dir = ctx.paths.exercise(exercise!.slug)
-    watcher = watch(dir, { recursive: true }, (_event, file) => {
-      if (file && !String(file).endsWith('.ts')) return
+    stopWatching?.()
+    stopWatching = watchTypescript(ctx.paths.exercise(exercise!.slug), () => {
       clearTimeout(timer)
       timer = setTimeout(() => void runGrade(), DEBOUNCE_MS)
     })
@@ -143,7 +141,7 @@ export async function watchCommand(ctx: CommandContext, args: WatchArgs): Promis
     await Promise.race([quit, args.until ?? new Promise<never>(() => {})])
   } finally {
     clearTimeout(timer)
-    watcher?.close()
+    stopWatching?.()
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
     if (keys) {

@@ -13,7 +13,8 @@ import {
   type TypecheckResult,
 } from './results.ts'
 import type { Target } from './target-plugin.ts'
-import { typecheck, typescriptFiles } from './typecheck.ts'
+import { typescriptFiles } from '../course/exercise-files.ts'
+import { typecheck } from './typecheck.ts'
 import { createSession, type ModuleOutcome, type SessionOptions, type VitestSession } from './vitest-session.ts'
 
 export interface GradeRequest {

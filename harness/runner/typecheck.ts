@@ -2,7 +2,7 @@
 // course's compiler options. TypeScript 7's native compiler is fast enough to run on every
 // save, in parallel with the specs.
 import { execFile } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
@@ -37,15 +37,6 @@ export async function typecheck(root: string, files: string[], signal?: AbortSig
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
-}
-
-/** Every .ts file under `dir`, recursively (declaration files included). */
-export function typescriptFiles(dir: string): string[] {
-  if (!existsSync(dir)) return []
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile() && e.name.endsWith('.ts'))
-    .map((e) => path.join(e.parentPath, e.name))
-    .sort()
 }
 
 /** Parses `file(line,col): error TS1234: message` lines, continuation lines folded in. */

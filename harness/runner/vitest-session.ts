@@ -13,7 +13,7 @@ import { createVitest } from 'vitest/node'
 import type { CoursePaths } from '../paths.ts'
 import { ProgressLogReader, ProgressTracker, type EndRecord } from './progress-log.ts'
 import { specModuleId, targetPlugin, type Target } from './target-plugin.ts'
-import { typescriptFiles } from './typecheck.ts'
+import { typescriptFiles } from '../course/exercise-files.ts'
 import { discardSpareWorker, warmForksPool } from './warm-forks.ts'
 
 export interface SessionOptions {

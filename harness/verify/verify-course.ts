@@ -8,7 +8,8 @@ import { bankProblems, loadQuestionBank } from '../catalog/question-bank.ts'
 import type { CoursePaths } from '../paths.ts'
 import { grade, type GradeRequest } from '../runner/grade.ts'
 import type { GradeResult } from '../runner/results.ts'
-import { typecheck, typescriptFiles } from '../runner/typecheck.ts'
+import { typescriptFiles } from '../course/exercise-files.ts'
+import { typecheck } from '../runner/typecheck.ts'
 import { createSession } from '../runner/vitest-session.ts'
 
 export interface ExerciseReport {

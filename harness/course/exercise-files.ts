@@ -1,0 +1,78 @@
+// The files of an exercise, read and written in one place so that commands only print: listing
+// a folder's TypeScript files, reading the notes, pairing an attempt with the reference
+// solution, restoring the pristine stub, and watching the learner's folder.
+import { cpSync, existsSync, readdirSync, readFileSync, watch } from 'node:fs'
+import path from 'node:path'
+import type { CoursePaths } from '../paths.ts'
+import { backupAttempt } from '../progress/backups.ts'
+
+/** Every .ts file under `dir`, recursively (declaration files included), sorted. */
+export function typescriptFiles(dir: string): string[] {
+  if (!existsSync(dir)) return []
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.ts'))
+    .map((e) => path.join(e.parentPath, e.name))
+    .sort()
+}
+
+/** The notes shown after a pass ('' if the exercise has none). */
+export function readNotes(paths: CoursePaths, slug: string): string {
+  const file = paths.notes(slug)
+  return existsSync(file) ? readFileSync(file, 'utf8') : ''
+}
+
+export interface FilePair {
+  /** Relative to the exercise folder, e.g. `app.ts`. */
+  file: string
+  attempt: string
+  solution: string
+}
+
+/** Attempt and solution side by side, for every file either of them has ('' where one lacks it). */
+export function attemptAndSolution(paths: CoursePaths, slug: string): FilePair[] {
+  const attemptDir = paths.exercise(slug)
+  const solutionDir = paths.solution(slug)
+  const files = new Set([...relativeFiles(attemptDir), ...relativeFiles(solutionDir)])
+  return [...files].sort().map((file) => ({
+    file,
+    attempt: read(path.join(attemptDir, file)),
+    solution: read(path.join(solutionDir, file)),
+  }))
+}
+
+export type RestoreResult =
+  | { status: 'no-stub' }
+  | { status: 'unchanged' }
+  | { status: 'restored'; files: string[]; backup?: string }
+
+/** Copies the pristine stub over the attempt, after backing the attempt up. */
+export function restoreStub(paths: CoursePaths, slug: string): RestoreResult {
+  const stubDir = paths.stub(slug)
+  const attemptDir = paths.exercise(slug)
+  if (!existsSync(stubDir)) return { status: 'no-stub' }
+  const files = relativeFiles(stubDir)
+  const same = (f: string) => {
+    const shipped = path.join(attemptDir, f)
+    return existsSync(shipped) && readFileSync(shipped).equals(readFileSync(path.join(stubDir, f)))
+  }
+  if (files.every(same)) return { status: 'unchanged' }
+  const backup = backupAttempt(paths.backupsDir, slug, attemptDir)
+  for (const f of files) cpSync(path.join(stubDir, f), path.join(attemptDir, f))
+  return { status: 'restored', files, ...(backup ? { backup } : {}) }
+}
+
+/** Calls `onChange` when a .ts file under `dir` changes; returns a function that stops watching. */
+export function watchTypescript(dir: string, onChange: () => void): () => void {
+  const watcher = watch(dir, { recursive: true }, (_event, file) => {
+    if (!file || String(file).endsWith('.ts')) onChange()
+  })
+  return () => watcher.close()
+}
+
+function relativeFiles(dir: string): string[] {
+  return typescriptFiles(dir).map((f) => path.relative(dir, f))
+}
+
+function read(file: string): string {
+  return existsSync(file) ? readFileSync(file, 'utf8') : ''
+}
