@@ -24,11 +24,11 @@ export async function exerciseCommand(ctx: CommandContext, args: ExerciseArgs): 
   const spinner = args.json ? startSpinner({ ...ctx.out, interactive: false }, '') : startSpinner(ctx.out, `Grading ${exercise.slug}…`)
   let done = 0
   let result: GradeResult
-  const session = await createSession(ctx.paths)
-  // Ctrl-C mid-grade: stop the workers too (nothing was written yet, so nothing is lost).
+  const session = await createSession(ctx.paths, { trusted: target.kind !== 'attempt' })
+  // Ctrl-C mid-grade: stop the workers and remove the temporary files (nothing was written yet, so nothing is lost).
   const interrupt = () => {
     spinner.stop()
-    session.killWorkers()
+    session.abort()
     process.exit(130)
   }
   process.once('SIGINT', interrupt)

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { coursePaths } from '../paths.ts'
 import { assemble, describeLoadError, toCheck } from './grade.ts'
-import type { EndRecord } from './progress-log.ts'
+import type { ReportedCheck } from './collector.ts'
 import type { ModuleOutcome } from './vitest-session.ts'
 
 const paths = coursePaths('/course')
@@ -11,12 +11,12 @@ const exchange = (id: number, status: number) => ({
   response: { status, headers: {}, body: '' },
 })
 
-function record(name: string, over: Partial<EndRecord> = {}): EndRecord {
-  return { kind: 'end', file: 'f', id: name, name: `ex > ${name}`, state: 'pass', durationMs: 3, errors: [], meta: {}, at: 0, ...over }
+function record(name: string, over: Partial<ReportedCheck> = {}): ReportedCheck {
+  return { id: name, name: `ex > ${name}`, state: 'pass', durationMs: 3, errors: [], meta: {}, ...over }
 }
 
 function outcome(over: Partial<ModuleOutcome>): ModuleOutcome {
-  return { job: { slug: 'ex', target: { kind: 'attempt' } }, moduleId: 'm', planned: [], ended: [], killedIn: [], moduleErrors: [], logs: new Map(), ...over }
+  return { job: { slug: 'ex', target: { kind: 'attempt' } }, moduleId: 'm', planned: [], ended: [], killedIn: [], moduleErrors: [], integrity: [], logs: new Map(), ...over }
 }
 
 describe('toCheck', () => {

@@ -3,7 +3,8 @@
 import path from 'node:path'
 import { stripVTControlCharacters } from 'node:util'
 import type { CoursePaths } from '../paths.ts'
-import type { EndRecord } from './progress-log.ts'
+import type { ReportedCheck } from './collector.ts'
+import { INTEGRITY_ERROR } from '../spec-kit/integrity.ts'
 import {
   gradeStatus,
   type CheckResult,
@@ -77,16 +78,17 @@ export async function grade(
   return outcomes.map((outcome, i) => {
     const request = requests[i]!
     if (outcome.killed) onEvent?.({ type: 'killed', slug: request.slug, reason: outcome.killed })
-    const { checks, loadError } = assemble(outcome, paths)
+    const { checks, loadError, integrity } = assemble(outcome, paths)
     const typecheckResult = typeResults[i]!
     return {
       slug: request.slug,
       target: request.target,
       seed: request.seed ?? options.seed,
-      status: gradeStatus(checks, typecheckResult, loadError),
+      status: gradeStatus(checks, typecheckResult, loadError, integrity),
       checks,
       typecheck: typecheckResult,
       ...(loadError ? { loadError } : {}),
+      ...(integrity.length ? { integrity } : {}),
       durationMs: Date.now() - started,
     }
   })
@@ -107,9 +109,15 @@ export function targetDir(paths: CoursePaths, slug: string, target: Target): str
 }
 
 /** Turns one module's raw outcome into checks, or into a load error when the code never ran. */
-export function assemble(outcome: ModuleOutcome, paths: CoursePaths): { checks: CheckResult[]; loadError?: LoadError } {
+export function assemble(
+  outcome: ModuleOutcome,
+  paths: CoursePaths,
+): { checks: CheckResult[]; loadError?: LoadError; integrity: string[] } {
   const ended = new Map(outcome.ended.map((r) => [r.name, r]))
   const names = outcome.planned.length ? outcome.planned : [...ended.keys(), ...outcome.killedIn]
+  const integrity = [...outcome.integrity]
+  const tampered = outcome.ended.find((r) => r.errors.some((e) => e.name === INTEGRITY_ERROR))
+  if (tampered) integrity.unshift(tampered.errors.find((e) => e.name === INTEGRITY_ERROR)!.message)
   const checks: CheckResult[] = names.map((name) => {
     const record = ended.get(name)
     if (record) return withLogs(toCheck(record), outcome.logs.get(name))
@@ -121,22 +129,22 @@ export function assemble(outcome: ModuleOutcome, paths: CoursePaths): { checks: 
 
   const codeDir = targetDir(paths, outcome.job.slug, outcome.job.target)
   if (outcome.moduleErrors.length && outcome.ended.length === 0) {
-    return { checks: [], loadError: describeLoadError(outcome.moduleErrors[0]!, paths, codeDir) }
+    return { checks: [], loadError: describeLoadError(outcome.moduleErrors[0]!, paths, codeDir), integrity }
   }
   if (outcome.killed && outcome.ended.length === 0 && outcome.killedIn.length === 0) {
     const file = path.relative(paths.root, path.join(codeDir, 'app.ts'))
-    return { checks: [], loadError: { file, message: `${file} never finished loading: ${outcome.killed}` } }
+    return { checks: [], loadError: { file, message: `${file} never finished loading: ${outcome.killed}` }, integrity }
   }
   const missing = missingExport(checks)
   if (missing) {
     const file = path.relative(paths.root, path.join(codeDir, 'app.ts'))
-    return { checks: [], loadError: { file, message: `${file} does not export a function named \`${missing}\`. Keep the \`export function ${missing}(...)\` the stub started with.` } }
+    return { checks: [], loadError: { file, message: `${file} does not export a function named \`${missing}\`. Keep the \`export function ${missing}(...)\` the stub started with.` }, integrity }
   }
-  return { checks }
+  return { checks, integrity }
 }
 
-/** One check's result from its progress record. */
-export function toCheck(record: EndRecord): CheckResult {
+/** One check's result as vitest reported it. */
+export function toCheck(record: ReportedCheck): CheckResult {
   const error = record.errors[0]
   const exchanges = record.meta?.exchanges ?? []
   const focus = record.meta?.focus
@@ -161,8 +169,8 @@ export function toCheck(record: EndRecord): CheckResult {
   }
 }
 
-function withLogs(check: CheckResult, logs: string[] | undefined): CheckResult {
-  return logs?.length ? { ...check, output: stripVTControlCharacters(logs.join('')) } : check
+function withLogs(check: CheckResult, logs: string | undefined): CheckResult {
+  return logs ? { ...check, output: stripVTControlCharacters(logs) } : check
 }
 
 // "hello-hono > GET / answers 200" -> "GET / answers 200": the exercise name is said elsewhere.

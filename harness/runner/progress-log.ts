@@ -1,23 +1,12 @@
 // Reads the progress record the spec kit's setup file appends to (one JSON object a line).
-// The runner tails it while vitest runs: to report checks as they finish, to notice a worker
-// that stopped making progress, and to recover the finished checks after killing one.
+// The runner tails it while vitest runs, to notice a worker that stopped making progress and to
+// name the check it was stuck in. Graded code can write to it too, so it never decides a result.
 import { closeSync, openSync, readSync } from 'node:fs'
-import type { CheckMeta } from '../spec-kit/state.ts'
 
 export type LogRecord =
   | { kind: 'worker'; pid: number; file?: string; at: number }
   | { kind: 'start'; file: string; pid: number; id: string; name: string; at: number }
-  | {
-      kind: 'end'
-      file: string
-      id: string
-      name: string
-      state: 'pass' | 'fail'
-      durationMs: number
-      errors: { name?: string; message: string; diff?: string }[]
-      meta: CheckMeta
-      at: number
-    }
+  | { kind: 'end'; file: string; pid?: number; id: string; name: string; at: number }
 
 export type EndRecord = Extract<LogRecord, { kind: 'end' }>
 export type StartRecord = Extract<LogRecord, { kind: 'start' }>
@@ -97,9 +86,7 @@ export class ProgressTracker {
       } else {
         m.running.delete(r.id)
         m.ended.set(r.id, r)
-        for (const w of this.workers.values()) {
-          if (w.file === r.file && w.last === 'start') Object.assign(w, { last: 'end', at: r.at })
-        }
+        if (r.pid !== undefined) this.workers.set(r.pid, { pid: r.pid, last: 'end', file: r.file, at: r.at })
       }
     }
   }

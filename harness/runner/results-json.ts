@@ -48,10 +48,15 @@ export function toJsonResults(result: GradeResult): JsonResults {
     })
   }
   const e = result.loadError
+  const message = result.integrity?.length
+    ? `this grade cannot be trusted: ${result.integrity.join('; ')}`
+    : e
+      ? `${e.file ? `${e.file}${e.line ? `:${e.line}` : ''}: ` : ''}${e.message}`
+      : undefined
   return {
     version: 3,
     status: result.status,
-    ...(e ? { message: `${e.file ? `${e.file}${e.line ? `:${e.line}` : ''}: ` : ''}${e.message}` } : {}),
+    ...(message ? { message } : {}),
     slug: result.slug,
     target: result.target.kind === 'mutant' ? `mutant:${result.target.name}` : result.target.kind,
     seed: result.seed,

@@ -62,6 +62,8 @@ export interface GradeResult {
   checks: CheckResult[]
   typecheck: TypecheckResult
   loadError?: LoadError
+  /** Why this grade cannot be trusted (the code under test tampered with the grader); any makes it an error. */
+  integrity?: string[]
   durationMs: number
 }
 
@@ -74,8 +76,13 @@ export type GradeEvent =
 export type GradeListener = (event: GradeEvent) => void
 
 /** The overall status from the parts. */
-export function gradeStatus(checks: CheckResult[], typecheck: TypecheckResult, loadError?: LoadError): GradeStatus {
-  if (loadError) return 'error'
+export function gradeStatus(
+  checks: CheckResult[],
+  typecheck: TypecheckResult,
+  loadError?: LoadError,
+  integrity: string[] = [],
+): GradeStatus {
+  if (loadError || integrity.length) return 'error'
   if (checks.length === 0) return 'error'
   const allPass = checks.every((c) => c.status === 'pass')
   return allPass && typecheck.status !== 'fail' ? 'pass' : 'fail'

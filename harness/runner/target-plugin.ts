@@ -4,7 +4,7 @@
 // to a mutant. The target travels in the spec's module id as a query string
 // (`spec.test.ts?course-target=solution`), so one vitest run can grade the same spec against
 // many targets side by side.
-import { existsSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { applyPatch } from 'diff'
 import type { Plugin } from 'vite'
@@ -26,6 +26,8 @@ export interface TargetDirs {
   exercises: string
   solutions: string
   content: string
+  /** The harness's sources (the spec kit): off limits to graded code. */
+  harness?: string
 }
 
 const QUERY_KEY = 'course-target'
@@ -33,14 +35,20 @@ const SEED_KEY = 'course-seed'
 const MUTANT_KEY = 'course-mutant'
 /** Stop a module after its first failing check: enough to know a mutant was caught. */
 const BAIL_KEY = 'course-bail'
+/** Only collect the spec's checks (the spec kit skips every one). */
+const COLLECT_KEY = 'course-collect'
+
+// Packages that run or fake the grading itself. An app has no use for them; an attempt that
+// imports them is reaching for the grader's matchers or results.
+const GRADER_PACKAGES = /^(vitest|@vitest\/.*|vite|vite-node|supertest|superagent|chai|@jest\/.*|expect|esbuild|rollup|tinypool|tinyspy)(\/.*)?$/
 
 /**
  * The module id that runs `specFile` against `target`. A seed in the id overrides the run's
  * seed for this module only, so one run can grade the same target twice with different data.
  */
-export function specModuleId(specFile: string, target: Target, seed?: number, bail = false): string {
+export function specModuleId(specFile: string, target: Target, seed?: number, bail = false, collect = false): string {
   const value = target.kind === 'mutant' ? `mutant:${target.name}` : target.kind
-  const extra = `${seed !== undefined ? `&${SEED_KEY}=${seed}` : ''}${bail ? `&${BAIL_KEY}=1` : ''}`
+  const extra = `${seed !== undefined ? `&${SEED_KEY}=${seed}` : ''}${bail ? `&${BAIL_KEY}=1` : ''}${collect ? `&${COLLECT_KEY}=1` : ''}`
   return `${specFile}?${QUERY_KEY}=${encodeURIComponent(value)}${extra}`
 }
 
@@ -76,8 +84,10 @@ export function targetPlugin(dirs: TargetDirs, fallback: Target = { kind: 'attem
     name: 'course-target',
     enforce: 'pre',
     resolveId(source, importer) {
-      if (!importer || !source.startsWith('.')) return null
+      if (!importer) return null
       const [importerPath] = importer.split('?') as [string]
+      if (isInside(dirs.exercises, importerPath)) return guardAttemptImport(this, dirs, source, importerPath)
+      if (!source.startsWith('.')) return null
       if (!importerPath.startsWith(dirs.content + path.sep) || !importerPath.endsWith('.test.ts')) return null
       const resolved = path.resolve(path.dirname(importerPath), source)
       const rel = path.relative(dirs.exercises, resolved)
@@ -115,6 +125,61 @@ export function targetPlugin(dirs: TargetDirs, fallback: Target = { kind: 'attem
       }
       return patched
     },
+  }
+}
+
+/** True when `file` is `dir` or inside it. */
+function isInside(dir: string, file: string): boolean {
+  const rel = path.relative(dir, file)
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))
+}
+
+// Graded code may import its own files, packages and Node's modules; never the reference
+// solutions, the hidden specs and mutants, the harness, or the test tools.
+async function guardAttemptImport(
+  ctx: { resolve: (source: string, importer?: string, options?: { skipSelf?: boolean }) => Promise<{ id: string } | null> },
+  dirs: TargetDirs,
+  source: string,
+  importer: string,
+): Promise<null> {
+  const root = path.dirname(dirs.exercises)
+  const who = path.relative(root, importer)
+  const bare = !source.startsWith('.') && !path.isAbsolute(source) && !source.startsWith('file:')
+  if (bare && GRADER_PACKAGES.test(source)) {
+    throw new Error(
+      `${who} imports "${source}", a testing tool: graded code may not import the tools that grade it. ` +
+        'Remove the import; your app only needs hono and the packages the task names.',
+    )
+  }
+  if (bare) return null
+  const resolved = await ctx.resolve(source, importer, { skipSelf: true })
+  let file = resolved?.id.split('?')[0] ?? path.resolve(path.dirname(importer), source)
+  try {
+    file = realpathSync(file)
+  } catch {
+    // not a file on disk (a virtual module): judged by its name
+  }
+  const walls = [
+    [dirs.solutions, 'solutions/'],
+    [dirs.content, 'content/'],
+    ...(dirs.harness ? [[dirs.harness, 'harness/'] as const] : []),
+  ] as const
+  for (const [dir, name] of walls) {
+    if (isInside(dir, file) || isInside(realpathOr(dir), file)) {
+      throw new Error(
+        `${who} imports "${source}" from ${name}: graded code may not import from solutions/, content/ or harness/. ` +
+          `Write the code in ${path.relative(root, path.dirname(importer))}/ yourself (\`npm run hint\` helps when you are stuck).`,
+      )
+    }
+  }
+  return null
+}
+
+function realpathOr(dir: string): string {
+  try {
+    return realpathSync(dir)
+  } catch {
+    return dir
   }
 }
 

@@ -1,20 +1,27 @@
 // A long-lived vitest instance that runs hidden specs against chosen targets. One-shot grades
 // create one and close it; watch mode keeps it warm between saves. Vitest is configured in
-// memory (no config file to load), with the spec kit's setup file and the target plugin.
+// memory (no config file to load), with the spec kit's setup file, the target plugin and the
+// course's own pool (sandboxed, registered workers: see course-pool.ts and sandbox.ts).
 //
-// Vitest alone cannot stop a learner's `while (true) {}`: the fork worker spins forever. So the
-// session tails the progress record the setup file writes synchronously, and a watchdog kills
-// any worker that stops making progress. The record also keeps what the finished checks said.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import os from 'node:os'
+// What a check did comes only from vitest's reporter (collector.ts). Vitest alone cannot stop a
+// learner's `while (true) {}`, so the session also tails a progress record the setup file
+// writes synchronously: the watchdog (watchdog.ts) uses it to name the check a worker is stuck
+// in and kills that worker. The record can name a stuck check; it never makes one pass.
 import path from 'node:path'
 import type { TestModule, Vitest } from 'vitest/node'
 import { createVitest } from 'vitest/node'
 import type { CoursePaths } from '../paths.ts'
-import { ProgressLogReader, ProgressTracker, type EndRecord } from './progress-log.ts'
-import { specModuleId, targetPlugin, type Target } from './target-plugin.ts'
 import { typescriptFiles } from '../course/exercise-files.ts'
-import { discardSpareWorker, warmForksPool } from './warm-forks.ts'
+import { CheckLists } from './check-lists.ts'
+import { Collector, type ReportedCheck } from './collector.ts'
+import { coursePool, warmEntry } from './course-pool.ts'
+import { OutputSink, sinkStream } from './output-sink.ts'
+import { ProgressLogReader, ProgressTracker } from './progress-log.ts'
+import { createRunDir, type RunDir } from './run-dir.ts'
+import { sandboxFlags } from './sandbox.ts'
+import { specModuleId, targetPlugin, type Target } from './target-plugin.ts'
+import { Watchdog } from './watchdog.ts'
+import { WorkerRegistry } from './worker-registry.ts'
 
 export interface SessionOptions {
   /** Per-check limit (vitest's testTimeout); a hung async handler fails with "timed out". */
@@ -28,6 +35,10 @@ export interface SessionOptions {
   maxWorkers?: number
   /** Keep a worker process booted ahead of the next grade (watch mode). */
   warmWorkers?: boolean
+  /** Only the course's own code is graded (the self-check): workers may read the whole course. */
+  trusted?: boolean
+  /** Memory one grading worker may use, in MB. */
+  memoryLimitMb?: number
 }
 
 export interface SpecJob {
@@ -43,30 +54,53 @@ export interface SpecJob {
 export interface ModuleOutcome {
   job: SpecJob
   moduleId: string
-  /** Checks the spec declares, in order (empty if it never loaded). */
+  /** Checks the spec declares, in order: the trusted list when known, else what the worker reported. */
   planned: string[]
-  ended: EndRecord[]
+  /** What vitest reported for each check that ran. */
+  ended: ReportedCheck[]
   /** Checks that were running when their worker was killed. */
   killedIn: string[]
   /** Why the module failed as a whole (a load error), with vitest's code frame if any. */
   moduleErrors: { message: string; stack?: string; frame?: string }[]
   killed?: string
-  /** Console output of the learner's code, per check name ('' for output outside checks). */
-  logs: Map<string, string[]>
+  /** Ways this run's report disagrees with the spec (forged or missing checks). */
+  integrity: string[]
+  /** Console output of the learner's code, per check name. */
+  logs: Map<string, string>
 }
 
-export type CheckListener = (job: SpecJob, record: EndRecord) => void
+export type CheckListener = (job: SpecJob, check: ReportedCheck) => void
 
-const DEFAULTS = { checkTimeoutMs: 3000, stallMs: 2000, loadTimeoutMs: 15_000, shareWorkers: false, maxWorkers: 2, warmWorkers: false }
+const DEFAULTS = {
+  checkTimeoutMs: 3000,
+  stallMs: 2000,
+  loadTimeoutMs: 15_000,
+  shareWorkers: false,
+  maxWorkers: 2,
+  warmWorkers: false,
+  trusted: false,
+  memoryLimitMb: 512,
+}
+
+/** Where the lists of checks collected from trusted runs are kept between runs. */
+function checkListCache(paths: CoursePaths): string {
+  return path.join(paths.root, 'node_modules', '.cache', 'api-course', 'check-lists.json')
+}
 
 /** Creates a vitest session for the course at `paths.root`. */
 export async function createSession(paths: CoursePaths, options: SessionOptions = {}): Promise<VitestSession> {
   const opts = { ...DEFAULTS, ...options }
-  const logDir = mkdtempSync(path.join(os.tmpdir(), 'course-run-'))
-  const logFile = path.join(logDir, 'progress.jsonl')
-  writeFileSync(logFile, '')
-  // Workers inherit the environment when forked: this is how the setup file finds the log.
-  process.env.COURSE_PROGRESS_LOG = logFile
+  const runDir = createRunDir()
+  const registry = new WorkerRegistry()
+  const sink = new OutputSink()
+  const extraReadable = [warmEntry()].filter((f): f is string => !!f)
+  const pool = coursePool({
+    execArgv: sandboxFlags(paths, { trusted: opts.trusted, scratchDir: runDir.scratch, heapMb: opts.memoryLimitMb, extraReadable }),
+    env: { COURSE_PROGRESS_LOG: runDir.progressLog, TMPDIR: runDir.scratch, TMP: runDir.scratch, TEMP: runDir.scratch },
+    registry,
+    sink,
+    warm: opts.warmWorkers,
+  })
   const collector = new Collector()
   const before = { SIGINT: process.listeners('SIGINT'), SIGTERM: process.listeners('SIGTERM') }
   const vitest = await createVitest(
@@ -79,23 +113,26 @@ export async function createSession(paths: CoursePaths, options: SessionOptions 
       setupFiles: [paths.specKitSetup],
       testTimeout: opts.checkTimeoutMs,
       hookTimeout: opts.checkTimeoutMs,
-      pool: opts.warmWorkers ? warmForksPool : 'forks',
+      pool,
       isolate: !opts.shareWorkers,
       maxWorkers: opts.maxWorkers,
       fileParallelism: true,
       reporters: [collector],
-      // A failing check is a result, not a reason to print vitest's own report.
       silent: false,
       printConsoleTrace: false,
       passWithNoTests: true,
+      // Snapshots are not used; pointing them at the scratch folder keeps the workers' lookups inside the sandbox.
+      resolveSnapshotPath: (testPath: string, extension: string) =>
+        path.join(runDir.scratch, 'snapshots', `${path.basename(testPath)}${extension}`),
     },
     {
       plugins: [
-        targetPlugin({ exercises: paths.exercisesDir, solutions: paths.solutionsDir, content: paths.contentDir }),
+        targetPlugin({ exercises: paths.exercisesDir, solutions: paths.solutionsDir, content: paths.contentDir, harness: path.dirname(path.dirname(paths.specKitSetup)) }),
       ],
       logLevel: 'silent',
       clearScreen: false,
     },
+    { stdout: sinkStream(sink), stderr: sinkStream(sink) },
   )
   // Vitest's logger exits the process on SIGINT/SIGTERM. The harness handles those itself (kill
   // the workers, save progress, restore the terminal), so it takes them back.
@@ -104,11 +141,13 @@ export async function createSession(paths: CoursePaths, options: SessionOptions 
       if (!before[signal].includes(listener)) process.off(signal, listener)
     }
   }
-  return new VitestSession(vitest, paths, collector, new ProgressLogReader(logFile), logDir, opts)
+  const lists = new CheckLists(checkListCache(paths), path.dirname(paths.specKitSetup))
+  return new VitestSession(vitest, paths, collector, runDir, registry, pool.discardSpare, lists, opts)
 }
 
 export class VitestSession {
   private readonly tracker = new ProgressTracker()
+  private readonly log: ProgressLogReader
   /** Set when a killed run never settled: the instance must not be reused. */
   broken = false
 
@@ -116,10 +155,14 @@ export class VitestSession {
     private readonly vitest: Vitest,
     private readonly paths: CoursePaths,
     private readonly collector: Collector,
-    private readonly log: ProgressLogReader,
-    private readonly logDir: string,
+    private readonly runDir: RunDir,
+    private readonly registry: WorkerRegistry,
+    private readonly discardSpare: () => void,
+    private readonly lists: CheckLists,
     private readonly opts: Required<SessionOptions>,
-  ) {}
+  ) {
+    this.log = new ProgressLogReader(runDir.progressLog)
+  }
 
   /** Runs each job's spec against its target; resolves when all ended or were killed. */
   async run(jobs: SpecJob[], seed: number, onCheck?: CheckListener): Promise<ModuleOutcome[]> {
@@ -127,95 +170,105 @@ export class VitestSession {
     project.provide('courseSeed', seed)
     const ids = jobs.map((job) => specModuleId(this.paths.spec(job.slug), job.target, job.seed, job.bail))
     const jobById = new Map(ids.map((id, i) => [id, jobs[i]!]))
+    const keys = new Map(jobs.map((job) => [job.slug, this.lists.keyOf(this.paths.spec(job.slug))]))
+    // An attempt is compared with the checks a trusted run declared; if none is known yet, the
+    // spec is collected against its pristine stub in the same run (every check skipped).
+    const collectIds = new Map<string, string>()
+    for (const job of jobs) {
+      if (job.target.kind !== 'attempt' || this.lists.get(keys.get(job.slug)!) || collectIds.has(job.slug)) continue
+      collectIds.set(job.slug, specModuleId(this.paths.spec(job.slug), { kind: 'stub' }, undefined, false, true))
+    }
     for (const job of jobs) this.invalidate(job)
-    this.collector.reset()
+    this.collector.reset((moduleId, check) => {
+      const job = jobById.get(moduleId)
+      if (job) onCheck?.(job, check)
+    })
     this.log.read() // skip whatever earlier runs left
+    this.registry.forgetExited()
     for (const id of ids) this.tracker.modules.delete(id)
 
-    const killed = new Map<string, string>()
-    const runStarted = Date.now()
     let settled = false
+    const all = [...ids, ...collectIds.values()]
     const run = this.vitest
-      .runTestSpecifications(ids.map((id) => project.createSpecification(id)))
+      .runTestSpecifications(all.map((id) => project.createSpecification(id)))
       .finally(() => (settled = true))
-
-    // The watchdog: tail the record, report finished checks, kill workers that stopped.
-    const seen = new Set<string>()
-    const poll = () => {
-      this.tracker.apply(this.log.read())
-      for (const id of ids) {
-        for (const [testId, record] of this.tracker.module(id).ended) {
-          if (seen.has(`${id}#${testId}`)) continue
-          seen.add(`${id}#${testId}`)
-          onCheck?.(jobById.get(id)!, record)
-        }
-      }
-      const now = Date.now()
-      for (const worker of this.tracker.workers.values()) {
-        if (worker.at < runStarted || worker.last === 'end' || killed.has(String(worker.pid))) continue
-        // Loading gets more room: the first import of a spec is the slow part of a cold run.
-        const limit = worker.last === 'start' ? this.opts.checkTimeoutMs + this.opts.stallMs : this.opts.loadTimeoutMs
-        if (now - worker.at < limit) continue
-        const reason =
-          worker.last === 'start'
-            ? `timed out after ${limit} ms: the code never yielded (an endless loop?), so the harness stopped it`
-            : `timed out after ${limit} ms while loading (an endless loop at the top level?), so the harness stopped it`
-        killed.set(String(worker.pid), reason)
-        if (worker.file) killed.set(worker.file, reason)
-        try {
-          process.kill(worker.pid, 'SIGKILL')
-        } catch {
-          // already gone
-        }
-      }
-    }
-    const timer = setInterval(poll, 50)
+    const watchdog = new Watchdog(this.registry, this.tracker, this.log, this.opts)
+    watchdog.start()
     try {
-      await Promise.race([run, untilKilledAndStuck(() => killed.size > 0 && !settled)])
+      await Promise.race([run, watchdog.untilKilledAndStuck(() => !settled)])
     } finally {
-      clearInterval(timer)
+      watchdog.stop()
     }
     if (!settled) this.broken = true
-    poll()
+    const killed = watchdog.killedModules()
+
+    // Trusted runs record the checks their spec declares, for later attempts to be held to.
+    for (const [slug, id] of [...jobs.map((job, i) => [job.slug, ids[i]!] as const), ...collectIds]) {
+      const job = jobById.get(id)
+      if (job?.target.kind === 'attempt') continue
+      const module = this.collector.modules.get(id)
+      const planned = this.collector.planned.get(id)
+      if (module && planned?.length && moduleErrors(module).length === 0 && !killed.has(id)) this.lists.set(keys.get(slug)!, planned)
+    }
 
     return ids.map((id) => {
       const job = jobById.get(id)!
       const progress = this.tracker.module(id)
       const module = this.collector.modules.get(id)
+      const reported = this.collector.planned.get(id) ?? []
+      const trusted = job.target.kind === 'attempt' ? this.lists.get(keys.get(job.slug)!) : reported
+      const ended = this.collector.results.get(id) ?? []
+      // A module vitest never got to run (its worker failed to start) is explained by the run's errors.
       const killedReason = killed.get(id)
+      const errors = module ? moduleErrors(module) : this.collector.runErrors.length && !killedReason ? [this.workerDeath()] : []
+      const integrity =
+        job.target.kind === 'attempt' ? integrityProblems(trusted, reported, ended, this.collector.skipped.get(id) ?? [], errors.length > 0 || !!killedReason) : []
+      const planned = trusted ?? reported
       return {
         job,
         moduleId: id,
-        planned: this.collector.planned.get(id) ?? [],
-        ended: [...progress.ended.values()],
-        killedIn: [...progress.running.values()].map((r) => r.name),
-        moduleErrors: module ? moduleErrors(module) : [],
+        planned: reported.length || errors.length === 0 ? planned : [],
+        ended: ended.filter((c) => planned.includes(c.name)),
+        killedIn: [...progress.running.values()].map((r) => r.name).filter((n) => planned.includes(n)),
+        moduleErrors: errors,
         ...(killedReason ? { killed: killedReason } : {}),
-        logs: this.collector.logs.get(id) ?? new Map(),
+        integrity,
+        logs: this.collector.logs(id),
       }
     })
   }
 
   /** Frees the instance and its temporary files. */
   async close(): Promise<void> {
-    this.killWorkers()
-    discardSpareWorker()
-    if (!this.broken) await this.vitest.close()
-    rmSync(this.logDir, { recursive: true, force: true })
+    this.discardSpare()
+    if (this.broken) this.registry.killAll()
+    else {
+      // Vitest stops its own workers; only then is anything still alive a leftover to kill.
+      await Promise.race([this.vitest.close(), new Promise((resolve) => setTimeout(resolve, 10_000).unref())])
+    }
+    this.registry.killAll()
+    await this.registry.settled()
+    this.runDir.remove()
   }
 
-  /** Kills every worker this session has seen that may still run (on Ctrl-C, or before closing). */
-  killWorkers(): void {
-    discardSpareWorker()
-    this.tracker.apply(this.log.read())
-    for (const worker of this.tracker.workers.values()) {
-      if (worker.last === 'end') continue
-      try {
-        process.kill(worker.pid, 'SIGKILL')
-      } catch {
-        // already gone
-      }
-    }
+  /** Ctrl-C: kills every worker at once and removes the temporary files (synchronous). */
+  abort(): void {
+    this.discardSpare()
+    this.registry.killAll()
+    this.runDir.remove()
+  }
+
+  // What the workers said before they died, for a run that never reached a spec.
+  private workerDeath(): { message: string } {
+    const said = this.registry
+      .all()
+      .map((e) => e.stderrTail.split('\n').filter((l) => !/^\(node:\d+\) |^\(Use `node --trace/.test(l)).join('\n').trim())
+      .filter(Boolean)
+      .at(-1)
+    const lines = said?.split('\n') ?? []
+    const telling = lines.filter((l) => /Error|FATAL|ERR_/.test(l)).slice(0, 2)
+    const reason = lines.length ? (telling.length ? telling : lines.slice(-3)).join('\n') : this.collector.runErrors[0]!.message
+    return { message: `The grading worker process stopped before it could run the checks:\n${reason}` }
   }
 
   // Without a file watcher vite would serve the copy of a file it compiled before the save.
@@ -227,20 +280,29 @@ export class VitestSession {
   }
 }
 
-// A killed worker normally makes vitest settle at once; if it does not within 3 s, give up on it.
-function untilKilledAndStuck(stuck: () => boolean): Promise<void> {
-  return new Promise((resolve) => {
-    let since = 0
-    const timer = setInterval(() => {
-      if (!stuck()) return (since = 0)
-      since ||= Date.now()
-      if (Date.now() - since > 3000) {
-        clearInterval(timer)
-        resolve()
-      }
-    }, 100)
-    timer.unref()
-  })
+/**
+ * How an attempt's report departs from the spec's trusted list of checks. Code under test runs
+ * beside the assertions, so it could register checks of its own or skip the spec's.
+ */
+export function integrityProblems(
+  trusted: string[] | undefined,
+  reported: string[],
+  ended: ReportedCheck[],
+  skipped: string[],
+  failedAsAWhole: boolean,
+): string[] {
+  if (!trusted) return failedAsAWhole ? [] : ['the spec\'s list of checks could not be established, so this grade cannot be trusted']
+  const problems: string[] = []
+  const known = new Set(trusted)
+  const foreign = [...new Set([...reported, ...ended.map((c) => c.name)])].filter((n) => !known.has(n))
+  if (foreign.length) problems.push(`the run reported checks the spec does not have: ${foreign.map((n) => `"${n}"`).join(', ')}`)
+  if (!failedAsAWhole) {
+    const missing = trusted.filter((n) => !reported.includes(n))
+    if (missing.length) problems.push(`${missing.length} of the spec's checks were not collected`)
+    const dropped = trusted.filter((n) => skipped.includes(n))
+    if (dropped.length) problems.push(`${dropped.length} of the spec's checks were skipped`)
+  }
+  return problems
 }
 
 function moduleErrors(module: TestModule): ModuleOutcome['moduleErrors'] {
@@ -249,39 +311,4 @@ function moduleErrors(module: TestModule): ModuleOutcome['moduleErrors'] {
     ...(e.stack ? { stack: e.stack } : {}),
     ...((e as { frame?: string }).frame ? { frame: (e as { frame?: string }).frame } : {}),
   }))
-}
-
-/** A vitest reporter that only listens: collected checks, module-level errors, console output. */
-class Collector {
-  planned = new Map<string, string[]>()
-  modules = new Map<string, TestModule>()
-  logs = new Map<string, Map<string, string[]>>()
-  // Task ids are only unique within a module run, and the same spec runs once per target.
-  private taskOwner = new Map<string, { moduleId: string; name: string }>()
-
-  reset(): void {
-    this.planned.clear()
-    this.modules.clear()
-    this.logs.clear()
-    this.taskOwner.clear()
-  }
-
-  onTestModuleCollected(module: TestModule): void {
-    const tests = [...module.children.allTests()]
-    this.planned.set(module.moduleId, tests.map((t) => t.fullName))
-    for (const t of tests) this.taskOwner.set(t.id, { moduleId: module.moduleId, name: t.fullName })
-    this.taskOwner.set(module.id, { moduleId: module.moduleId, name: '' })
-  }
-
-  onTestModuleEnd(module: TestModule): void {
-    this.modules.set(module.moduleId, module)
-  }
-
-  onUserConsoleLog(log: { content: string; taskId?: string }): void {
-    const owner = log.taskId ? this.taskOwner.get(log.taskId) : undefined
-    if (!owner) return
-    const byCheck = this.logs.get(owner.moduleId) ?? new Map<string, string[]>()
-    this.logs.set(owner.moduleId, byCheck)
-    byCheck.set(owner.name, [...(byCheck.get(owner.name) ?? []), log.content])
-  }
 }

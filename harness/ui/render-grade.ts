@@ -15,6 +15,9 @@ const MARK: Record<CheckResult['status'], string> = { pass: '✓', fail: '✗', 
 export function renderGrade(result: GradeResult, c: Colors, options: RenderOptions = {}): string {
   const detailed = options.detailed ?? 3
   const out: string[] = [headline(result, c), '']
+  if (result.integrity?.length) {
+    out.push(...result.integrity.map((problem) => `  ${c.red(problem)}`), '')
+  }
   if (result.loadError) {
     const e = result.loadError
     const where = e.file ? `${e.file}${e.line ? `:${e.line}${e.column ? `:${e.column}` : ''}` : ''}` : ''
@@ -45,6 +48,7 @@ function headline(result: GradeResult, c: Colors): string {
   const passed = result.checks.filter((ch) => ch.status === 'pass').length
   const total = result.checks.length
   if (result.status === 'pass') return c.green(c.bold(`✓ ${result.slug}: all ${total} checks pass`))
+  if (result.integrity?.length) return c.red(c.bold(`✗ ${result.slug}: this grade cannot be trusted, so it does not count`))
   if (result.loadError) return c.red(c.bold(`✗ ${result.slug}: the code could not be loaded, so no check ran`))
   const typeNote = result.typecheck.status === 'fail' ? ', and the type check fails' : ''
   return c.red(c.bold(`✗ ${result.slug}: ${passed} of ${total} checks pass${typeNote}`))
