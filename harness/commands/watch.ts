@@ -3,7 +3,7 @@
 // Keys (on a terminal): h hint, l list, r re-run, n next (after a pass), q quit.
 import path from 'node:path'
 import { loadCatalog, type Exercise } from '../catalog/catalog.ts'
-import { watchTypescript } from '../course/exercise-files.ts'
+import { watchTypescript, type FolderWatch } from '../course/exercise-files.ts'
 import { HarnessError } from '../errors.ts'
 import { grade, randomSeed } from '../runner/grade.ts'
 import type { GradeResult } from '../runner/results.ts'
@@ -23,7 +23,8 @@ export interface WatchArgs {
   until?: Promise<void>
 }
 
-const DEBOUNCE_MS = 20
+// A save is often several events (truncate, write, rename): one grade for the burst.
+const DEBOUNCE_MS = 50
 
 /** Watches and grades until quit; resolves to the exit code. */
 export async function watchCommand(ctx: CommandContext, args: WatchArgs): Promise<number> {
@@ -36,7 +37,7 @@ export async function watchCommand(ctx: CommandContext, args: WatchArgs): Promis
   }
   const c = ctx.out.colors
   let session: VitestSession = await createSession(ctx.paths, { warmWorkers: true })
-  let stopWatching: (() => void) | undefined
+  let folderWatch: FolderWatch | undefined
   let timer: NodeJS.Timeout | undefined
   let grading = false
   let again = false
@@ -90,12 +91,13 @@ export async function watchCommand(ctx: CommandContext, args: WatchArgs): Promis
     }
   }
 
-  const watchExercise = () => {
-    stopWatching?.()
-    stopWatching = watchTypescript(ctx.paths.exercise(exercise!.slug), () => {
+  const watchExercise = async () => {
+    void folderWatch?.close()
+    folderWatch = watchTypescript(ctx.paths.exercise(exercise!.slug), () => {
       clearTimeout(timer)
       timer = setTimeout(() => void runGrade(), DEBOUNCE_MS)
     })
+    await folderWatch.ready
   }
 
   const next = async () => {
@@ -107,7 +109,7 @@ export async function watchCommand(ctx: CommandContext, args: WatchArgs): Promis
       return
     }
     exercise = upcoming
-    watchExercise()
+    await watchExercise()
     if (!ctx.out.interactive) ctx.out.write(title())
     await runGrade()
   }
@@ -136,12 +138,12 @@ export async function watchCommand(ctx: CommandContext, args: WatchArgs): Promis
 
   try {
     if (!ctx.out.interactive) ctx.out.write(title())
-    watchExercise()
+    await watchExercise()
     await runGrade()
     await Promise.race([quit, args.until ?? new Promise<never>(() => {})])
   } finally {
     clearTimeout(timer)
-    stopWatching?.()
+    await folderWatch?.close()
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
     if (keys) {

@@ -1,7 +1,8 @@
 // The files of an exercise, read and written in one place so that commands only print: listing
 // a folder's TypeScript files, reading the notes, pairing an attempt with the reference
 // solution, restoring the pristine stub, and watching the learner's folder.
-import { cpSync, existsSync, readdirSync, readFileSync, watch } from 'node:fs'
+import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs'
+import { watch } from 'chokidar'
 import path from 'node:path'
 import type { CoursePaths } from '../paths.ts'
 import { backupAttempt } from '../progress/backups.ts'
@@ -61,12 +62,33 @@ export function restoreStub(paths: CoursePaths, slug: string): RestoreResult {
   return { status: 'restored', files, ...(backup ? { backup } : {}) }
 }
 
-/** Calls `onChange` when a .ts file under `dir` changes; returns a function that stops watching. */
-export function watchTypescript(dir: string, onChange: () => void): () => void {
-  const watcher = watch(dir, { recursive: true }, (_event, file) => {
-    if (!file || String(file).endsWith('.ts')) onChange()
+export interface FolderWatch {
+  /** Resolves once the watcher has scanned the folder: saves from then on are seen. */
+  ready: Promise<void>
+  close: () => Promise<void>
+}
+
+/**
+ * Calls `onChange` when a .ts file under `dir` is saved, created or deleted. chokidar, not
+ * fs.watch: Node's recursive watcher loses a file that an editor saves by writing a temporary
+ * file and renaming it over the original (Emacs, gedit, JetBrains IDEs), and then goes silent.
+ */
+export function watchTypescript(dir: string, onChange: () => void): FolderWatch {
+  const watcher = watch(dir, {
+    ignoreInitial: true,
+    // An unlink followed by an add of the same file is one save, not two.
+    atomic: true,
+    // Editors' swap and backup files (app.ts~, .app.ts.swp, app.ts___jb_tmp___) are not sources.
+    ignored: (file, stats) => !!stats?.isFile() && !file.endsWith('.ts'),
   })
-  return () => watcher.close()
+  const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()))
+  watcher.on('all', (_event, file) => {
+    if (file.endsWith('.ts')) onChange()
+  })
+  watcher.on('error', () => {
+    // A folder that vanished for a moment (a checkout) is picked up again by chokidar itself.
+  })
+  return { ready, close: () => watcher.close() }
 }
 
 function relativeFiles(dir: string): string[] {

@@ -83,3 +83,40 @@ export function processesOf(root: string): number[] {
   }
   return pids.filter((pid) => pid !== process.pid)
 }
+
+/**
+ * Resolves when `condition` holds, checking every few milliseconds: for events that only show
+ * in the file system or the process table. The deadline turns a hang into a clear failure.
+ */
+export function until(what: string, condition: () => boolean, deadlineMs = 45_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now()
+    const timer = setInterval(() => {
+      if (condition()) {
+        clearInterval(timer)
+        resolve()
+      } else if (Date.now() - started > deadlineMs) {
+        clearInterval(timer)
+        reject(new Error(`gave up waiting for ${what}`))
+      }
+    }, 20)
+  })
+}
+
+/** The temporary folders of the harness process `pid` (see harness/runner/run-dir.ts). */
+export function runDirsOf(pid: number): string[] {
+  return readdirSync(os.tmpdir())
+    .filter((e) => e.startsWith(`course-run-${pid}-`))
+    .map((e) => path.join(os.tmpdir(), e))
+}
+
+/** True when a check has started in one of the harness process's grading workers. */
+export function checkStarted(pid: number): boolean {
+  return runDirsOf(pid).some((dir) => {
+    try {
+      return readFileSync(path.join(dir, 'scratch', 'progress.jsonl'), 'utf8').includes('"kind":"start"')
+    } catch {
+      return false
+    }
+  })
+}

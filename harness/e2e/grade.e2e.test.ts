@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
-import { makeCourse, processesOf, runCli, spawnCli } from './fixture.ts'
+import { checkStarted, makeCourse, processesOf, runCli, runDirsOf, spawnCli, until } from './fixture.ts'
 
 let course: ReturnType<typeof makeCourse>
 beforeAll(() => {
@@ -118,12 +118,13 @@ describe('npm run exercise', () => {
     const own = makeCourse() // other checks here grade `hanging` and record it
     onTestFinished(() => own.cleanup())
     const child = spawnCli(own.root, ['exercise', 'hanging'])
-    await new Promise((resolve) => setTimeout(resolve, 2500))
+    // Interrupt while the endless loop runs: a worker is inside a check.
+    await until('a check to start', () => checkStarted(child.pid!))
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
     child.kill('SIGINT')
     expect(await exited).toBe(130)
-    await new Promise((resolve) => setTimeout(resolve, 300))
-    expect(processesOf(own.root)).toEqual([])
+    await until('the workers to be gone', () => processesOf(own.root).length === 0)
+    expect(runDirsOf(child.pid!)).toEqual([])
     const progress = path.join(own.root, '.course', 'progress.json')
     const state = existsSync(progress) ? JSON.parse(readFileSync(progress, 'utf8')).exercises.hanging : undefined
     expect(state).toBeUndefined()

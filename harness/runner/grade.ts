@@ -16,6 +16,8 @@ import {
 import type { Target } from './target-plugin.ts'
 import { typescriptFiles } from '../course/exercise-files.ts'
 import { typecheck } from './typecheck.ts'
+import { describeAccessDenied } from './sandbox.ts'
+import { graderFileChanges, snapshotGraderFiles, type GraderFilesSnapshot } from './grader-files.ts'
 import { createSession, type ModuleOutcome, type SessionOptions, type VitestSession } from './vitest-session.ts'
 
 export interface GradeRequest {
@@ -71,14 +73,26 @@ export async function grade(
           return result
         }),
   )
+  const graderBefore = new Map<string, GraderFilesSnapshot>()
+  for (const r of requests) if (!graderBefore.has(r.slug)) graderBefore.set(r.slug, snapshotGraderFiles(paths, r.slug))
+  const graderAfter = new Map<string, GraderFilesSnapshot>()
   const outcomes = await session.run(requests, options.seed, (job, record) =>
     onEvent?.({ type: 'check', slug: job.slug, target: job.target, check: toCheck(record) }),
   )
   const typeResults = await Promise.all(typechecks)
+  const after = (slug: string) => {
+    if (!graderAfter.has(slug)) graderAfter.set(slug, snapshotGraderFiles(paths, slug))
+    return graderAfter.get(slug)!
+  }
   return outcomes.map((outcome, i) => {
     const request = requests[i]!
     if (outcome.killed) onEvent?.({ type: 'killed', slug: request.slug, reason: outcome.killed })
-    const { checks, loadError, integrity } = assemble(outcome, paths)
+    const assembled = assemble(outcome, paths)
+    const { checks, loadError } = assembled
+    const integrity = [
+      ...assembled.integrity,
+      ...graderFileChanges(graderBefore.get(request.slug)!, after(request.slug), paths.root),
+    ]
     const typecheckResult = typeResults[i]!
     return {
       slug: request.slug,
@@ -120,7 +134,7 @@ export function assemble(
   if (tampered) integrity.unshift(tampered.errors.find((e) => e.name === INTEGRITY_ERROR)!.message)
   const checks: CheckResult[] = names.map((name) => {
     const record = ended.get(name)
-    if (record) return withLogs(toCheck(record), outcome.logs.get(name))
+    if (record) return withLogs(toCheck(record), outcome.logs.get(name), paths.root)
     if (outcome.killedIn.includes(name)) {
       return { name: checkName(name), status: 'timeout', message: outcome.killed ?? 'timed out: the check never finished' }
     }
@@ -169,8 +183,12 @@ export function toCheck(record: ReportedCheck): CheckResult {
   }
 }
 
-function withLogs(check: CheckResult, logs: string | undefined): CheckResult {
-  return logs ? { ...check, output: stripVTControlCharacters(logs) } : check
+function withLogs(check: CheckResult, logs: string | undefined, root: string): CheckResult {
+  if (!logs) return check
+  const output = stripVTControlCharacters(logs)
+  // A refused fs write or spawn in a handler shows up as a 500; say what the wall was.
+  const denied = check.status === 'pass' ? undefined : describeAccessDenied(output, root)
+  return { ...check, output, ...(denied ? { message: `${check.message ?? ''}\n(${denied})`.trim() } : {}) }
 }
 
 // "hello-hono > GET / answers 200" -> "GET / answers 200": the exercise name is said elsewhere.
@@ -212,8 +230,9 @@ export function describeLoadError(
       break
     }
   }
+  const denied = describeAccessDenied(text, paths.root)
   // Keep the compiler's own lines ("Transform failed with 1 error:" says little alone), not vitest's.
-  const message = stripVTControlCharacters(error.message)
+  const message = denied ? `Your code ${denied.replace(/^your code /, '')}` : stripVTControlCharacters(error.message)
     .split('\n')
     .filter((line) => line.trim() && !/^\s+at /.test(line))
     .slice(0, 4)

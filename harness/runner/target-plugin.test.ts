@@ -3,6 +3,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parseTarget, specModuleId, targetOfModuleId, targetPlugin, type Target } from './target-plugin.ts'
+import { importSpecifiers } from './target-plugin.ts'
+import { parseAst } from 'vite'
 
 // A course folder with one mutant file and one file to stand in for an author's alternative.
 const c = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'target-plugin-')))
@@ -86,5 +88,12 @@ describe('target ids', () => {
 
   it('treats a mutant name ending in .ts as a file path', () => {
     expect(resolve({ kind: 'mutant', name: `${c}/alt.ts` })).toBe(`${c}/alt.ts`)
+  })
+})
+
+describe('importSpecifiers', () => {
+  it('finds static, side-effect, re-export, dynamic and require specifiers', () => {
+    const code = `import { a } from 'vitest'\nimport 'supertest'\nexport * from "./x.ts"\nconst m = await import('chai')\nrequire('vite')\nconst s = "import { it } from 'esbuild'"`
+    expect(importSpecifiers(parseAst(code)).sort()).toEqual(['./x.ts', 'chai', 'supertest', 'vite', 'vitest'])
   })
 })

@@ -28,6 +28,11 @@ export interface TargetDirs {
   content: string
   /** The harness's sources (the spec kit): off limits to graded code. */
   harness?: string
+  /**
+   * A session that grades learners' attempts: nothing in it may load a reference solution or a
+   * mutant, however the import was spelled (a path computed at run time never meets resolveId).
+   */
+  untrusted?: boolean
 }
 
 const QUERY_KEY = 'course-target'
@@ -111,6 +116,7 @@ export function targetPlugin(dirs: TargetDirs, fallback: Target = { kind: 'attem
     // path (so its own relative imports still resolve) plus a query naming the mutant.
     load(id) {
       const q = id.indexOf('?')
+      if (dirs.untrusted) refuseCourseCode(dirs, q < 0 ? id : id.slice(0, q))
       const name = q < 0 ? null : new URLSearchParams(id.slice(q + 1)).get(MUTANT_KEY)
       if (!name) return null
       const file = id.slice(0, q)
@@ -126,6 +132,71 @@ export function targetPlugin(dirs: TargetDirs, fallback: Target = { kind: 'attem
       return patched
     },
   }
+}
+
+function refuseCourseCode(dirs: TargetDirs, file: string): void {
+  const root = path.dirname(dirs.exercises)
+  const mutants = isInside(dirs.content, file) && file.split(path.sep).includes('mutants')
+  if (isInside(dirs.solutions, file) || isInside(realpathOr(dirs.solutions), file) || mutants) {
+    throw new Error(
+      `graded code tried to load ${path.relative(root, file)}: graded code may not import from solutions/, content/ or harness/. ` +
+        'Write the code in your exercise folder yourself (`npm run hint` helps when you are stuck).',
+    )
+  }
+}
+
+function refuseTestTool(who: string, source: string): never {
+  throw new Error(
+    `${who} imports "${source}", a testing tool: graded code may not import the tools that grade it. ` +
+      'Remove the import; your app only needs hono and the packages the task names.',
+  )
+}
+
+/**
+ * Vitest resolves its own name before any plugin sees it, so bare imports of the test tools are
+ * caught in the attempt's compiled code instead: this plugin runs after TypeScript is stripped.
+ */
+export function importGuardPlugin(dirs: TargetDirs): Plugin {
+  return {
+    name: 'course-import-guard',
+    enforce: 'post',
+    transform(code, id) {
+      const [file] = id.split('?') as [string]
+      if (!isInside(dirs.exercises, file)) return null
+      for (const source of importSpecifiers(this.parse(code))) {
+        if (GRADER_PACKAGES.test(source)) refuseTestTool(path.relative(path.dirname(dirs.exercises), file), source)
+      }
+      return null
+    },
+  }
+}
+
+interface AstNode {
+  type?: string
+  source?: { type?: string; value?: unknown }
+  callee?: { type?: string; name?: string }
+  arguments?: { type?: string; value?: unknown }[]
+}
+
+/** The module specifiers a parsed module names: imports, re-exports, literal import() and require(). */
+export function importSpecifiers(ast: unknown): string[] {
+  const found: string[] = []
+  const visit = (node: unknown): void => {
+    if (!node || typeof node !== 'object') return
+    if (Array.isArray(node)) return node.forEach(visit)
+    const n = node as AstNode
+    const literal = (v: { type?: string; value?: unknown } | undefined) =>
+      v?.type === 'Literal' && typeof v.value === 'string' ? v.value : undefined
+    const named = /^(Import|ExportAll|ExportNamed)Declaration$|^ImportExpression$/.test(n.type ?? '') ? literal(n.source) : undefined
+    if (named) found.push(named)
+    if (n.type === 'CallExpression' && n.callee?.type === 'Identifier' && n.callee.name === 'require') {
+      const arg = literal(n.arguments?.[0])
+      if (arg) found.push(arg)
+    }
+    for (const value of Object.values(node)) if (value && typeof value === 'object') visit(value)
+  }
+  visit(ast)
+  return found
 }
 
 /** True when `file` is `dir` or inside it. */
@@ -145,12 +216,8 @@ async function guardAttemptImport(
   const root = path.dirname(dirs.exercises)
   const who = path.relative(root, importer)
   const bare = !source.startsWith('.') && !path.isAbsolute(source) && !source.startsWith('file:')
-  if (bare && GRADER_PACKAGES.test(source)) {
-    throw new Error(
-      `${who} imports "${source}", a testing tool: graded code may not import the tools that grade it. ` +
-        'Remove the import; your app only needs hono and the packages the task names.',
-    )
-  }
+  const refuseTool = (): never => refuseTestTool(who, source)
+  if (bare && GRADER_PACKAGES.test(source)) refuseTool()
   if (bare) return null
   const resolved = await ctx.resolve(source, importer, { skipSelf: true })
   let file = resolved?.id.split('?')[0] ?? path.resolve(path.dirname(importer), source)
@@ -159,6 +226,9 @@ async function guardAttemptImport(
   } catch {
     // not a file on disk (a virtual module): judged by its name
   }
+  // The same tools reached by a path (../../node_modules/vitest/dist/index.js).
+  const packageName = /[\\/]node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)/.exec(file)?.[1]?.replace('\\', '/')
+  if (packageName && GRADER_PACKAGES.test(packageName)) refuseTool()
   const walls = [
     [dirs.solutions, 'solutions/'],
     [dirs.content, 'content/'],

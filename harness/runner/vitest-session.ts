@@ -19,7 +19,7 @@ import { OutputSink, sinkStream } from './output-sink.ts'
 import { ProgressLogReader, ProgressTracker } from './progress-log.ts'
 import { createRunDir, type RunDir } from './run-dir.ts'
 import { sandboxFlags } from './sandbox.ts'
-import { specModuleId, targetPlugin, type Target } from './target-plugin.ts'
+import { importGuardPlugin, specModuleId, targetPlugin, type Target } from './target-plugin.ts'
 import { Watchdog } from './watchdog.ts'
 import { WorkerRegistry } from './worker-registry.ts'
 
@@ -127,7 +127,8 @@ export async function createSession(paths: CoursePaths, options: SessionOptions 
     },
     {
       plugins: [
-        targetPlugin({ exercises: paths.exercisesDir, solutions: paths.solutionsDir, content: paths.contentDir, harness: path.dirname(path.dirname(paths.specKitSetup)) }),
+        importGuardPlugin({ exercises: paths.exercisesDir, solutions: paths.solutionsDir, content: paths.contentDir }),
+        targetPlugin({ exercises: paths.exercisesDir, solutions: paths.solutionsDir, content: paths.contentDir, harness: path.dirname(path.dirname(paths.specKitSetup)), untrusted: !opts.trusted }),
       ],
       logLevel: 'silent',
       clearScreen: false,
@@ -308,7 +309,13 @@ export function integrityProblems(
 function moduleErrors(module: TestModule): ModuleOutcome['moduleErrors'] {
   return module.errors().map((e) => ({
     message: e.message ?? String(e),
-    ...(e.stack ? { stack: e.stack } : {}),
+    // The permission model names what was refused in fields of its own.
+    ...(e.stack ? { stack: `${e.stack}${deniedFields(e)}` } : {}),
     ...((e as { frame?: string }).frame ? { frame: (e as { frame?: string }).frame } : {}),
   }))
+}
+
+function deniedFields(error: object): string {
+  const { permission, resource } = error as { permission?: unknown; resource?: unknown }
+  return typeof permission === 'string' ? `\n  permission: '${permission}',\n  resource: '${String(resource ?? '')}'` : ''
 }

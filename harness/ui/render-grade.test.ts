@@ -74,4 +74,22 @@ describe('renderGrade', () => {
     expect(text).toContain('1 of 1 checks pass, and the type check fails')
     expect(text).toContain('exercises/a/app.ts:2:5 Type mismatch TS2322')
   })
+
+  it('cuts long diffs and long output lines, saying how much was left out', () => {
+    const diff = ['- Expected', '+ Received', '', ...Array.from({ length: 100 }, (_, i) => `+ line ${i}`)].join('\n')
+    const text = renderGrade(
+      { ...base, checks: [{ name: 'big', status: 'fail', message: 'm', diff, output: 'y'.repeat(5000) }] },
+      c,
+    )
+    expect(text).toContain('… (63 more lines)')
+    expect(text).not.toContain('+ line 99')
+    expect(text).toContain('… (4700 more characters)')
+    expect(text.length).toBeLessThan(3000)
+  })
+
+  it('says a tampered grade cannot be trusted, and why', () => {
+    const text = renderGrade({ ...base, status: 'error', integrity: ['the run reported checks the spec does not have: "x"'] }, c)
+    expect(text).toContain('cannot be trusted')
+    expect(text).toContain('the run reported checks the spec does not have: "x"')
+  })
 })

@@ -56,7 +56,7 @@ function headline(result: GradeResult, c: Colors): string {
 
 function renderFailure(check: CheckResult, c: Colors): string[] {
   const lines: string[] = []
-  if (check.message) lines.push(...check.message.split('\n').map((l) => c.yellow(l)))
+  if (check.message) lines.push(...cut(check.message.split('\n'), MAX_MESSAGE_LINES).map((l) => c.yellow(l)))
   if (check.exchange) {
     lines.push('')
     lines.push(...renderExchange(check.exchange, c, '').split('\n'))
@@ -66,7 +66,7 @@ function renderFailure(check: CheckResult, c: Colors): string[] {
   }
   if (check.diff && !isOneLineDiff(check.diff)) {
     lines.push('', c.dim('Expected vs received'))
-    for (const line of check.diff.split('\n')) {
+    for (const line of cut(check.diff.split('\n'), MAX_DIFF_LINES)) {
       lines.push(line.startsWith('-') ? c.green(line) : line.startsWith('+') ? c.red(line) : line)
     }
   }
@@ -85,7 +85,19 @@ function isOneLineDiff(diff: string): boolean {
 function appOutput(output: string | undefined): string[] {
   if (!output) return []
   const lines = output.trimEnd().split('\n').filter((l) => !/^\s+at .*(node_modules|node:)/.test(l))
-  return lines.length > 15 ? [...lines.slice(0, 15), '…'] : lines
+  return cut(lines, 15)
+}
+
+// A report is read, not scrolled: long parts end in a count of what was left out.
+const MAX_MESSAGE_LINES = 20
+const MAX_DIFF_LINES = 40
+const MAX_LINE_CHARS = 300
+
+function cut(lines: string[], max: number): string[] {
+  const shown = lines.slice(0, max).map((l) =>
+    l.length > MAX_LINE_CHARS ? `${l.slice(0, MAX_LINE_CHARS)}… (${l.length - MAX_LINE_CHARS} more characters)` : l,
+  )
+  return lines.length > max ? [...shown, `… (${lines.length - max} more lines)`] : shown
 }
 
 function renderTypecheck(result: GradeResult, c: Colors): string[] {
