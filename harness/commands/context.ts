@@ -3,7 +3,8 @@
 import { findExercise, loadCatalog, type Catalog, type Exercise } from '../catalog/catalog.ts'
 import { readNotes as readCourseNotes } from '../course/exercise-files.ts'
 import type { CoursePaths } from '../paths.ts'
-import { ProgressStore, mutableStateOf, type Progress } from '../progress/store.ts'
+import { HarnessError } from '../errors.ts'
+import { ProgressStore, mutableStateOf, type LoadedProgress, type Progress } from '../progress/store.ts'
 import type { GradeStatus } from '../runner/results.ts'
 import type { Output } from '../ui/output.ts'
 
@@ -19,10 +20,10 @@ export function exerciseOf(ctx: CommandContext, slug: string): { catalog: Catalo
   return { catalog, exercise: findExercise(catalog, slug) }
 }
 
-/** Reads the progress, telling the learner if an unreadable file had to be moved aside. */
+/** Reads the progress (changing nothing on disk), telling the learner what could not be read. */
 export function readProgress(ctx: CommandContext): Progress {
   const loaded = new ProgressStore(ctx.paths.progressFile).load()
-  if (loaded.recovered) warnRecovered(ctx, loaded.recovered)
+  warnDamage(ctx, loaded)
   return loaded.progress
 }
 
@@ -33,14 +34,31 @@ export async function updateProgress(ctx: CommandContext, change: (progress: Pro
     change(p)
     result = p
   })
-  if (loaded.recovered) warnRecovered(ctx, loaded.recovered)
+  warnDamage(ctx, loaded)
   return result!
+}
+
+/**
+ * Records something after its result was shown: a disk that will not take it (read-only, full)
+ * or a progress file from a newer harness costs one sentence, not the result.
+ */
+export async function updateProgressAfterResult(ctx: CommandContext, change: (progress: Progress) => void): Promise<boolean> {
+  try {
+    await updateProgress(ctx, change)
+    return true
+  } catch (error) {
+    if (error instanceof HarnessError && (error.code === 'PROGRESS_NOT_SAVED' || error.code === 'PROGRESS_NEWER')) {
+      ctx.out.error(`${ctx.out.colors.yellow(error.message)}\n`)
+      return false
+    }
+    throw error
+  }
 }
 
 /** Records a grade of the learner's attempt; returns true when this is the first pass. */
 export async function recordGrade(ctx: CommandContext, slug: string, status: GradeStatus): Promise<boolean> {
   let firstPass = false
-  await updateProgress(ctx, (p) => {
+  await updateProgressAfterResult(ctx, (p) => {
     const state = mutableStateOf(p, slug)
     state.attempts += 1
     state.lastStatus = status
@@ -63,13 +81,25 @@ export function readNotes(ctx: CommandContext, slug: string): string {
   return readCourseNotes(ctx.paths, slug)
 }
 
-function warnRecovered(ctx: CommandContext, recovered: { backup: string; reason: string }): void {
+// Said once per process: watch mode reads the progress after every grade.
+const warned = new Set<string>()
+
+function warnDamage(ctx: CommandContext, loaded: LoadedProgress): void {
   const { colors: c } = ctx.out
-  ctx.out.error(
-    c.yellow(
-      `Your progress file could not be read: ${recovered.reason}.\n` +
-        `It was moved to ${recovered.backup} and a new one was started; your exercise files are untouched.\n` +
-        `If you repaired it, move it back to ${ctx.paths.progressFile}.\n\n`,
-    ),
-  )
+  const file = ctx.paths.progressFile
+  let text: string | undefined
+  if (loaded.newer !== undefined) {
+    text = `Your progress file was written by a newer version of the harness (version ${loaded.newer}); it is shown as far as this version can read it, and left unchanged.`
+  } else if (loaded.damage) {
+    text =
+      `Part of your progress file could not be read: ${loaded.damage.reason}.\n` +
+      (loaded.copy
+        ? `The file as it was is kept at ${loaded.copy}; the rest of your progress was saved without the damaged part.`
+        : `It was left as it is; the next change keeps a copy of it before saving what could be read.`) +
+      ' Your exercise files are untouched.'
+  }
+  if (!text || warned.has(text)) return
+  warned.add(text)
+  ctx.out.error(`${c.yellow(text)}\n\n`)
+  void file
 }

@@ -46,11 +46,15 @@ export async function exerciseCommand(ctx: CommandContext, args: ExerciseArgs): 
     process.off('SIGTERM', interrupt)
     await session.close()
   }
-  const firstPass = target.kind === 'attempt' ? await recordGrade(ctx, exercise.slug, result.status) : false
+  // The result first: if the progress cannot be saved (a read-only or full disk), that costs one
+  // sentence after it, not the result.
   if (args.json) {
     ctx.out.write(`${JSON.stringify(toJsonResults(result), null, 2)}\n`)
   } else {
     ctx.out.write(renderGrade(result, ctx.out.colors))
+  }
+  const firstPass = target.kind === 'attempt' ? await recordGrade(ctx, exercise.slug, result.status) : false
+  if (!args.json) {
     if (result.status === 'pass' && target.kind === 'attempt') {
       const notes = readNotes(ctx, exercise.slug)
       if (firstPass && notes) ctx.out.write(`\n${notes.trimEnd()}\n`)

@@ -1,6 +1,6 @@
 // `npm run hint <slug>`: reveals the next hint tier (recorded) and repeats the earlier ones.
 import { mutableStateOf, stateOf } from '../progress/store.ts'
-import { exerciseOf, readProgress, updateProgress, type CommandContext } from './context.ts'
+import { exerciseOf, readProgress, updateProgressAfterResult, type CommandContext } from './context.ts'
 
 /** Reveals the next hint; exits 0 (also when all are already revealed). */
 export async function hintCommand(ctx: CommandContext, args: { slug: string }): Promise<number> {
@@ -9,7 +9,9 @@ export async function hintCommand(ctx: CommandContext, args: { slug: string }): 
   const already = stateOf(readProgress(ctx), exercise.slug).hintsRevealed
   let revealed = already
   if (already < exercise.hints.length) {
-    await updateProgress(ctx, (p) => {
+    // A disk that will not take the record still gets the learner the hint.
+    revealed = already + 1
+    await updateProgressAfterResult(ctx, (p) => {
       const state = mutableStateOf(p, exercise.slug)
       state.hintsRevealed = Math.min(exercise.hints.length, Math.max(state.hintsRevealed, already) + 1)
       revealed = state.hintsRevealed

@@ -69,10 +69,10 @@ export async function watchCommand(ctx: CommandContext, args: WatchArgs): Promis
         seed: args.seed ?? randomSeed(),
       })) as [GradeResult]
       spinner.stop()
-      const firstPass = await recordGrade(ctx, current.slug, last.status)
       // On a terminal each grade replaces the last one, under the exercise's title.
       if (ctx.out.interactive) ctx.out.write(`\x1Bc${title()}`)
       ctx.out.write(`${renderGrade(last, c)}\n`)
+      const firstPass = await recordGrade(ctx, current.slug, last.status)
       if (last.status === 'pass') {
         const notes = readNotes(ctx, current.slug)
         if (notes && (firstPass || args.guided)) ctx.out.write(`${notes.trimEnd()}\n\n`)

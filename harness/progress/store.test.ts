@@ -28,15 +28,55 @@ describe('ProgressStore', () => {
     expect(readdirSync(path.dirname(file)).filter((f) => f.endsWith('.tmp'))).toEqual([])
   })
 
-  it('moves an unreadable file aside and reports why', () => {
+  it('keeps the valid entries of a damaged file, reports the rest, and changes nothing on a read', () => {
     const file = tempFile()
     mkdirSync(path.dirname(file), { recursive: true })
-    writeFileSync(file, '{"version": 1, "exercises": {"a": {"attempts": -3}}}')
+    const original = '{"version": 1, "exercises": {"a": {"attempts": -3}, "b": {"attempts": 2, "passedAt": "x"}}}'
+    writeFileSync(file, original)
     const loaded = new ProgressStore(file).load()
-    expect(loaded.progress.exercises).toEqual({})
-    expect(loaded.recovered?.reason).toMatch(/not valid progress \(exercises\.a\.attempts/)
-    expect(existsSync(file)).toBe(false)
-    expect(readFileSync(loaded.recovered!.backup, 'utf8')).toContain('-3')
+    expect(loaded.progress.exercises).toEqual({ b: { attempts: 2, passedAt: 'x', hintsRevealed: 0 } })
+    expect(loaded.damage).toMatchObject({ lost: ['a'], reason: expect.stringContaining('entries for a') })
+    expect(readFileSync(file, 'utf8')).toBe(original)
+    expect(readdirSync(path.dirname(file))).toEqual(['progress.json'])
+  })
+
+  it('copies a damaged file aside before a change saves what could be read', async () => {
+    const file = tempFile()
+    mkdirSync(path.dirname(file), { recursive: true })
+    const original = '{"version": 1, "exercises": {"a": "nonsense", "b": {"attempts": 2}}}'
+    writeFileSync(file, original)
+    const loaded = await new ProgressStore(file).update((p) => (p.exercises.b!.attempts = 3))
+    expect(readFileSync(loaded.copy!, 'utf8')).toBe(original)
+    expect(JSON.parse(readFileSync(file, 'utf8')).exercises).toEqual({ b: { attempts: 3, hintsRevealed: 0 } })
+  })
+
+  it('keeps fields it does not know through a save', async () => {
+    const file = tempFile()
+    mkdirSync(path.dirname(file), { recursive: true })
+    writeFileSync(file, JSON.stringify({ version: 1, theme: 'dark', exercises: { a: { attempts: 1, hintsRevealed: 0, stars: 5 } } }))
+    await new ProgressStore(file).update((p) => (p.exercises.a!.attempts = 2))
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ version: 1, theme: 'dark', exercises: { a: { attempts: 2, hintsRevealed: 0, stars: 5 } } })
+  })
+
+  it('reads a file from a newer harness but never writes it', async () => {
+    const file = tempFile()
+    mkdirSync(path.dirname(file), { recursive: true })
+    const original = JSON.stringify({ version: 2, exercises: { a: { attempts: 1, passedAt: 'x' } } })
+    writeFileSync(file, original)
+    const store = new ProgressStore(file)
+    expect(store.load()).toMatchObject({ newer: 2, progress: { exercises: { a: { passedAt: 'x' } } } })
+    await expect(store.update(() => {})).rejects.toMatchObject({ code: 'PROGRESS_NEWER' })
+    expect(readFileSync(file, 'utf8')).toBe(original)
+    expect(readdirSync(path.dirname(file))).toEqual(['progress.json'])
+  })
+
+  it('says the progress was not saved when the folder is not writable', async () => {
+    const dir = path.dirname(tempFile())
+    writeFileSync(dir, 'a file where the folder should be')
+    await expect(new ProgressStore(path.join(dir, 'progress.json')).update(() => {})).rejects.toMatchObject({
+      code: 'PROGRESS_NOT_SAVED',
+      message: expect.stringContaining('is not a folder'),
+    })
   })
 
   it('loses no update when several processes update at once', async () => {
