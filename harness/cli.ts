@@ -5,6 +5,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import type { CommandContext } from './commands/context.ts'
+import type { WorkerGround } from './runner/early-worker.ts'
 import { HarnessError } from './errors.ts'
 import { rebuildIfStale } from './fresh-build.ts'
 import { coursePaths, resolveCourseRoot } from './paths.ts'
@@ -34,6 +35,18 @@ interface Flags {
 }
 
 /** Runs the CLI with `argv` (without node and the script); resolves to the exit code. */
+// Grading commands fork their first worker before loading vitest: the two start-ups overlap.
+async function earlyWorkers(ctx: CommandContext, trusted: boolean): Promise<WorkerGround> {
+  const { prepareWorkers } = await import('./runner/early-worker.ts')
+  return prepareWorkers(ctx.paths, { trusted })
+}
+
+// Idempotent: a session that used the ground has already cleaned it up.
+function disposeWorkers(ground: WorkerGround): void {
+  ground.registry.killAll()
+  ground.runDir.remove()
+}
+
 export async function main(argv: string[], out: Output = terminalOutput(), env = process.env): Promise<number> {
   let command: string | undefined
   let positionals: string[]
@@ -72,22 +85,35 @@ export async function main(argv: string[], out: Output = terminalOutput(), env =
     }
     // Commands are imported on demand: `list` should not pay for loading vitest.
     switch (command) {
-      case 'start': {
-        const { watchCommand } = await import('./commands/watch.ts')
-        return await watchCommand(ctx, { guided: true, ...(seed !== undefined ? { seed } : {}) })
-      }
+      case 'start':
       case 'watch': {
-        const { watchCommand } = await import('./commands/watch.ts')
-        return await watchCommand(ctx, { ...(slug ? { slug } : {}), ...(seed !== undefined ? { seed } : {}) })
+        const ground = await earlyWorkers(ctx, false)
+        try {
+          const { watchCommand } = await import('./commands/watch.ts')
+          return await watchCommand(ctx, {
+            ...(command === 'start' ? { guided: true } : slug ? { slug } : {}),
+            ...(seed !== undefined ? { seed } : {}),
+            ground,
+          })
+        } finally {
+          disposeWorkers(ground)
+        }
       }
       case 'exercise': {
-        const { exerciseCommand } = await import('./commands/exercise.ts')
-        return await exerciseCommand(ctx, {
-          slug: needSlug(),
-          ...(flags.solution ? { solution: true } : {}),
-          ...(flags.json ? { json: true } : {}),
-          ...(seed !== undefined ? { seed } : {}),
-        })
+        const exercise = needSlug()
+        const ground = await earlyWorkers(ctx, !!flags.solution)
+        try {
+          const { exerciseCommand } = await import('./commands/exercise.ts')
+          return await exerciseCommand(ctx, {
+            slug: exercise,
+            ...(flags.solution ? { solution: true } : {}),
+            ...(flags.json ? { json: true } : {}),
+            ...(seed !== undefined ? { seed } : {}),
+            ground,
+          })
+        } finally {
+          disposeWorkers(ground)
+        }
       }
       case 'list':
         return (await import('./commands/list.ts')).listCommand(ctx)

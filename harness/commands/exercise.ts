@@ -2,6 +2,7 @@
 // exit 0 only when every check passes.
 import { grade, randomSeed } from '../runner/grade.ts'
 import { createSession } from '../runner/vitest-session.ts'
+import type { WorkerGround } from '../runner/early-worker.ts'
 import { toJsonResults } from '../runner/results-json.ts'
 import type { GradeResult } from '../runner/results.ts'
 import { renderGrade } from '../ui/render-grade.ts'
@@ -14,6 +15,8 @@ export interface ExerciseArgs {
   solution?: boolean
   json?: boolean
   seed?: number
+  /** Workers prepared before vitest was loaded (see runner/early-worker.ts). */
+  ground?: WorkerGround
 }
 
 /** Grades one exercise; resolves to the process exit code. */
@@ -24,7 +27,7 @@ export async function exerciseCommand(ctx: CommandContext, args: ExerciseArgs): 
   const spinner = args.json ? startSpinner({ ...ctx.out, interactive: false }, '') : startSpinner(ctx.out, `Grading ${exercise.slug}…`)
   let done = 0
   let result: GradeResult
-  const session = await createSession(ctx.paths, { trusted: target.kind !== 'attempt' })
+  const session = await createSession(ctx.paths, { trusted: target.kind !== 'attempt' }, args.ground)
   // Ctrl-C mid-grade: stop the workers and remove the temporary files (nothing was written yet, so nothing is lost).
   const interrupt = () => {
     spinner.stop()

@@ -8,6 +8,7 @@ import { HarnessError } from '../errors.ts'
 import { grade, randomSeed } from '../runner/grade.ts'
 import type { GradeResult } from '../runner/results.ts'
 import { createSession, type VitestSession } from '../runner/vitest-session.ts'
+import type { WorkerGround } from '../runner/early-worker.ts'
 import { renderGrade } from '../ui/render-grade.ts'
 import { startSpinner } from '../ui/spinner.ts'
 import { currentExercise, exerciseOf, readNotes, readProgress, recordGrade, type CommandContext } from './context.ts'
@@ -21,6 +22,8 @@ export interface WatchArgs {
   seed?: number
   /** Resolves when the watch should end (tests); by default it runs until q or Ctrl-C. */
   until?: Promise<void>
+  /** Workers prepared before vitest was loaded, for the first session (see runner/early-worker.ts). */
+  ground?: WorkerGround
 }
 
 // A save is often several events (truncate, write, rename): one grade for the burst.
@@ -36,7 +39,7 @@ export async function watchCommand(ctx: CommandContext, args: WatchArgs): Promis
     throw new HarnessError('COURSE_COMPLETE', 'Every exercise passes: the course is complete! `npm run list` shows them all.')
   }
   const c = ctx.out.colors
-  let session: VitestSession = await createSession(ctx.paths, { warmWorkers: true })
+  let session: VitestSession = await createSession(ctx.paths, { warmWorkers: true }, args.ground)
   let folderWatch: FolderWatch | undefined
   let timer: NodeJS.Timeout | undefined
   let grading = false

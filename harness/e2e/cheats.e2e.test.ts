@@ -79,7 +79,9 @@ for (const name of Object.keys(table)) table[name] = () => ({ pass: true, messag
     expect(run.stdout).toContain("changed the grader's own tools")
   })
 
-  it('refuses the reference solution imported through a path computed at run time', async () => {
+  it('refuses the reference solution imported through a path computed at run time, even once it is cached', async () => {
+    // Grading the solution first puts its compiled module in vitest's module cache.
+    expect((await runCli(course.root, ['exercise', 'failing', '--solution'])).code).toBe(0)
     const run = await gradeCheat(
       "const m = await import(/* @vite-ignore */ ['..', '..', 'solutions', 'failing', 'app.ts'].join('/'))\nexport const createApp = m.createApp\n",
     )

@@ -6,12 +6,11 @@
 // - A worker that dies while vitest is stopping it (killed by the watchdog, out of memory) is
 //   answered for: vitest would otherwise wait 60 s for a "stopped" message that never comes.
 // In watch mode it also keeps one worker booted ahead of the next grade (~0.2 s a save).
-import { fork, type ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import type { ChildProcess } from 'node:child_process'
 import { ForksPoolWorker, type PoolOptions, type PoolRunnerInitializer, type PoolWorker } from 'vitest/node'
 import type { OutputSink } from './output-sink.ts'
 import type { WorkerRegistry } from './worker-registry.ts'
+import { forkKey, spawnGradingWorker, type ForkSettings } from './worker-process.ts'
 
 export interface CoursePoolSettings {
   /** Node flags for every worker (the sandbox and the heap limit). */
@@ -23,41 +22,19 @@ export interface CoursePoolSettings {
   sink: OutputSink
   /** Keep a booted worker in reserve (watch mode). */
   warm: boolean
-}
-
-// Compiled next to this file; it preloads the specs' common packages, then runs vitest's entry.
-const WARM_ENTRY = fileURLToPath(new URL('./warm-worker.js', import.meta.url))
-
-interface ForkSettings {
-  entrypoint: string
-  env: NodeJS.ProcessEnv
-  execArgv: string[]
-}
-
-/** The file a worker starts from before vitest's entry, if built (the sandbox must let it be read). */
-export function warmEntry(): string | undefined {
-  return existsSync(WARM_ENTRY) ? WARM_ENTRY : undefined
+  /** A worker the CLI forked before vitest was loaded; used if vitest asks for one forked alike. */
+  early?: { key: string; child: ChildProcess }
+  /** Told how vitest forks its workers, so that the next run can fork one early (see early-worker.ts). */
+  onForkSettings?: (vitestPart: ForkSettings) => void
 }
 
 /** The pool to pass as vitest's `pool` option. */
 export function coursePool(settings: CoursePoolSettings): PoolRunnerInitializer & { discardSpare: () => void } {
-  let spare: { key: string; child: ChildProcess } | undefined
+  let spare: { key: string; child: ChildProcess } | undefined = settings.early
+  let reported = false
 
-  const spawnWorker = (s: ForkSettings): ChildProcess => {
-    const preloading = existsSync(WARM_ENTRY)
-    const child = fork(preloading ? WARM_ENTRY : s.entrypoint, [], {
-      env: preloading ? { ...s.env, COURSE_VITEST_FORKS_ENTRY: pathToFileURL(s.entrypoint).href } : s.env,
-      execArgv: s.execArgv,
-      stdio: 'pipe',
-      serialization: 'advanced',
-    })
-    child.on('error', () => {})
-    child.stdout?.on('data', (chunk: Buffer) => settings.sink.write(chunk))
-    child.stderr?.on('data', (chunk: Buffer) => settings.sink.write(chunk))
-    settings.registry.add(child)
-    return child
-  }
-  const keyOf = (s: ForkSettings) => JSON.stringify([s.entrypoint, s.execArgv, s.env])
+  const spawnWorker = (s: ForkSettings): ChildProcess => spawnGradingWorker(s, settings.registry, settings.sink)
+  const keyOf = forkKey
   const takeSpare = (s: ForkSettings): ChildProcess | undefined => {
     const taken = spare
     spare = undefined
@@ -76,6 +53,10 @@ export function coursePool(settings: CoursePoolSettings): PoolRunnerInitializer 
 
     private get settings(): ForkSettings {
       const self = this as unknown as ForkSettings
+      if (!reported) {
+        reported = true
+        settings.onForkSettings?.({ entrypoint: self.entrypoint, env: self.env, execArgv: self.execArgv })
+      }
       return {
         entrypoint: self.entrypoint,
         env: { ...self.env, ...settings.env },
@@ -86,7 +67,7 @@ export function coursePool(settings: CoursePoolSettings): PoolRunnerInitializer 
     override async start(): Promise<void> {
       const self = this as unknown as { _fork?: ChildProcess }
       const s = this.settings
-      const child = (settings.warm ? takeSpare(s) : undefined) ?? spawnWorker(s)
+      const child = takeSpare(s) ?? spawnWorker(s)
       self._fork = child
       let started = false
       child.on('message', (message: { type?: string }) => {

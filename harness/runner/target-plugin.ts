@@ -8,6 +8,7 @@ import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { applyPatch } from 'diff'
 import type { Plugin } from 'vite'
+import type {} from 'vitest/node'
 
 /** What a grade runs the spec against. */
 export type Target =
@@ -111,6 +112,21 @@ export function targetPlugin(dirs: TargetDirs, fallback: Target = { kind: 'attem
         case 'mutant':
           return mutantFile(dirs, slug, target.name, file)
       }
+    },
+    // Vitest's module cache (experimental.fsModuleCache) keys a module by its id and its file's
+    // contents. A patch mutant's code comes from its patch, not its file, so it is never cached;
+    // and a session grading attempts must not be served a solution or mutant from the cache,
+    // which would skip the load hook that refuses them.
+    configureVitest({ experimental_defineCacheKeyGenerator }) {
+      experimental_defineCacheKeyGenerator(({ id }) => {
+        const q = id.indexOf('?')
+        const file = q < 0 ? id : id.slice(0, q)
+        if (q >= 0 && new URLSearchParams(id.slice(q + 1)).has(MUTANT_KEY)) return false
+        if (dirs.untrusted && (isInside(dirs.solutions, file) || (isInside(dirs.content, file) && file.split(path.sep).includes('mutants')))) {
+          return false
+        }
+        return ''
+      })
     },
     // A patch mutant is the solution's file with the patch applied, served under the solution's
     // path (so its own relative imports still resolve) plus a query naming the mutant.

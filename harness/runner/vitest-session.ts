@@ -14,14 +14,14 @@ import type { CoursePaths } from '../paths.ts'
 import { typescriptFiles } from '../course/exercise-files.ts'
 import { CheckLists } from './check-lists.ts'
 import { Collector, type ReportedCheck } from './collector.ts'
-import { coursePool, warmEntry } from './course-pool.ts'
-import { OutputSink, sinkStream } from './output-sink.ts'
+import { coursePool } from './course-pool.ts'
+import { courseWorkerSettings, DEFAULT_MEMORY_MB, learnForkSettings, prepareWorkers, type WorkerGround } from './early-worker.ts'
+import { sinkStream } from './output-sink.ts'
 import { ProgressLogReader, ProgressTracker } from './progress-log.ts'
-import { createRunDir, type RunDir } from './run-dir.ts'
-import { sandboxFlags } from './sandbox.ts'
+import type { RunDir } from './run-dir.ts'
 import { importGuardPlugin, specModuleId, targetPlugin, type Target } from './target-plugin.ts'
 import { Watchdog } from './watchdog.ts'
-import { WorkerRegistry } from './worker-registry.ts'
+import type { WorkerRegistry } from './worker-registry.ts'
 
 export interface SessionOptions {
   /** Per-check limit (vitest's testTimeout); a hung async handler fails with "timed out". */
@@ -79,7 +79,7 @@ const DEFAULTS = {
   maxWorkers: 2,
   warmWorkers: false,
   trusted: false,
-  memoryLimitMb: 512,
+  memoryLimitMb: DEFAULT_MEMORY_MB,
 }
 
 /** Where the lists of checks collected from trusted runs are kept between runs. */
@@ -87,19 +87,29 @@ function checkListCache(paths: CoursePaths): string {
   return path.join(paths.root, 'node_modules', '.cache', 'api-course', 'check-lists.json')
 }
 
-/** Creates a vitest session for the course at `paths.root`. */
-export async function createSession(paths: CoursePaths, options: SessionOptions = {}): Promise<VitestSession> {
+/**
+ * Creates a vitest session for the course at `paths.root`. `ground` is what prepareWorkers()
+ * set up before vitest was loaded (the CLI does that first, to fork a worker early).
+ */
+export async function createSession(paths: CoursePaths, options: SessionOptions = {}, ground?: WorkerGround): Promise<VitestSession> {
   const opts = { ...DEFAULTS, ...options }
-  const runDir = createRunDir()
-  const registry = new WorkerRegistry()
-  const sink = new OutputSink()
-  const extraReadable = [warmEntry()].filter((f): f is string => !!f)
+  // A ground prepared for other walls (a solution grade vs an attempt) is not used.
+  if (ground && ground.trusted !== opts.trusted) {
+    ground.registry.killAll()
+    ground.runDir.remove()
+    ground = undefined
+  }
+  const workers = ground ?? prepareWorkers(paths, { trusted: opts.trusted, memoryLimitMb: opts.memoryLimitMb, forkEarly: false })
+  const { runDir, registry, sink } = workers
+  const course = courseWorkerSettings(paths, workers)
   const pool = coursePool({
-    execArgv: sandboxFlags(paths, { trusted: opts.trusted, scratchDir: runDir.scratch, heapMb: opts.memoryLimitMb, extraReadable }),
-    env: { COURSE_PROGRESS_LOG: runDir.progressLog, TMPDIR: runDir.scratch, TMP: runDir.scratch, TEMP: runDir.scratch },
+    execArgv: course.execArgv,
+    env: course.env,
     registry,
     sink,
     warm: opts.warmWorkers,
+    ...(workers.early ? { early: workers.early } : {}),
+    onForkSettings: (vitestPart) => learnForkSettings(paths, vitestPart),
   })
   const collector = new Collector()
   const before = { SIGINT: process.listeners('SIGINT'), SIGTERM: process.listeners('SIGTERM') }
@@ -121,6 +131,7 @@ export async function createSession(paths: CoursePaths, options: SessionOptions 
       silent: false,
       printConsoleTrace: false,
       passWithNoTests: true,
+      experimental: { fsModuleCache: true },
       // Snapshots are not used; pointing them at the scratch folder keeps the workers' lookups inside the sandbox.
       resolveSnapshotPath: (testPath: string, extension: string) =>
         path.join(runDir.scratch, 'snapshots', `${path.basename(testPath)}${extension}`),
