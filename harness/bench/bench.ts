@@ -12,7 +12,9 @@ import { coursePaths, resolveCourseRoot } from '../paths.ts'
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10)
 const paths = coursePaths(resolveCourseRoot())
-const slug = process.argv[2] ?? 'hello-hono'
+// `npm run bench -- [slug] [--only cold|watch|verify]`
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined
+const slug = process.argv.slice(2).find((a, i, all) => !a.startsWith('--') && all[i - 1] !== '--only') ?? 'hello-hono'
 const env = { ...process.env, NO_COLOR: '1', CI: '' }
 
 function time(command: string, args: string[]): number {
@@ -90,6 +92,6 @@ function verify(): void {
 
 const cpus = os.cpus()
 console.log(`machine        ${cpus.length} x ${cpus[0]?.model ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}, Node ${process.version}`)
-coldGrade()
-await watchRegrade()
-verify()
+if (!only || only === 'cold') coldGrade()
+if (!only || only === 'watch') await watchRegrade()
+if (!only || only === 'verify') verify()

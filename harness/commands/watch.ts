@@ -27,7 +27,7 @@ export interface WatchArgs {
 }
 
 // A save is often several events (truncate, write, rename): one grade for the burst.
-const DEBOUNCE_MS = 50
+const DEBOUNCE_MS = 20
 
 /** Watches and grades until quit; resolves to the exit code. */
 export async function watchCommand(ctx: CommandContext, args: WatchArgs): Promise<number> {
@@ -58,7 +58,15 @@ export async function watchCommand(ctx: CommandContext, args: WatchArgs): Promis
 ` +
     c.dim(`Task: ${path.relative(ctx.paths.root, ctx.paths.exerciseReadme(exercise!.slug))}   Your code: exercises/${exercise!.slug}/app.ts\n\n`)
 
-  const runGrade = async (): Promise<void> => {
+  // The grade in progress, if any: quitting waits for it, so that a grade is never cut off while
+  // it records progress (it would leave the progress file locked for the next command).
+  let inFlight: Promise<void> = Promise.resolve()
+  const runGrade = (): Promise<void> => {
+    const run = gradeOnce()
+    inFlight = inFlight.then(() => run)
+    return run
+  }
+  const gradeOnce = async (): Promise<void> => {
     if (grading) {
       again = true
       return
@@ -147,6 +155,8 @@ export async function watchCommand(ctx: CommandContext, args: WatchArgs): Promis
   } finally {
     clearTimeout(timer)
     await folderWatch?.close()
+    again = false
+    await inFlight
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
     if (keys) {

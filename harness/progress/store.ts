@@ -96,11 +96,12 @@ export class ProgressStore {
     let release: () => Promise<void>
     try {
       mkdirSync(path.dirname(this.file), { recursive: true })
-      // The lock is a directory next to the file; stale locks (a killed process) expire.
+      // The lock is a directory next to the file; the holder refreshes it, so one left by a killed
+      // process goes stale after 5 s, and the retries (about 7 s in all) outlast that.
       release = await lockfile.lock(this.file, {
         realpath: false,
-        stale: 10_000,
-        retries: { retries: 50, minTimeout: 20, maxTimeout: 200 },
+        stale: 5_000,
+        retries: { retries: 40, minTimeout: 20, maxTimeout: 200 },
       })
     } catch (error) {
       if (SAVE_ERRORS.has((error as NodeJS.ErrnoException).code ?? '')) throw notSaved(this.file, error)

@@ -5,6 +5,7 @@
 // hung. The record only ever names checks: results come from vitest's own reporter.
 import { appendFileSync } from 'node:fs'
 import { afterEach, beforeEach } from 'vitest'
+import { closeClients } from './client.ts'
 import { assertGraderToolsIntact, rememberGraderTools } from './integrity.ts'
 import './matchers.ts'
 import { rememberPrototypes, restorePrototypes } from './prototype-guard.ts'
@@ -56,6 +57,7 @@ beforeEach((context) => {
 // the one check that did it fail, not every check after it.
 rememberPrototypes()
 afterEach((context) => {
+  closeClients()
   restorePrototypes()
   if (!/[?&]course-collect=1/.test(context.task.file.filepath)) assertGraderToolsIntact('during this check')
 })
