@@ -1,7 +1,8 @@
 // `npm run bench [slug]`: the harness's speed figures, printed (never asserted).
 //   1. cold `npm run exercise <slug>`: median wall time of 10 runs, and its ratio to a bare
 //      `node node_modules/vitest/vitest.mjs run <spec>` measured in the same run;
-//   2. watch mode: from saving the file to the verdict printed, median of 10 saves;
+//   2. watch mode: from saving the file to the verdict printed, median of 10 saves 1 s apart
+//      (BENCH_GAP=ms to change; a save sooner than the spare worker boots waits for it);
 //   3. `npm run verify` over the whole course: seconds per exercise, all runs included.
 import { execFileSync, spawn } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
@@ -70,7 +71,7 @@ async function watchRegrade(): Promise<void> {
   try {
     await waitForVerdict(1)
     for (let i = 0; i < RUNS; i++) {
-      await new Promise((r) => setTimeout(r, 300))
+      await new Promise((r) => setTimeout(r, Number(process.env.BENCH_GAP ?? 1000)))
       const started = performance.now()
       writeFileSync(file, `${original}\n// bench save ${i}\n`)
       await waitForVerdict(i + 2)
