@@ -189,5 +189,8 @@ export function createApp(_options: { name?: string } = {}) {
     expect(run.stdout).toContain('expected status 200, received 201')
     expect(run.stdout.length).toBeLessThan(64 * 1024)
     expect(run.stdout).toMatch(/more characters|more lines/)
+    // The count covers what the worker never sent, too: about 50 MB in all.
+    const notShown = Number(/(\d+) more bytes of output not shown/.exec(run.stdout)?.[1])
+    expect(notShown).toBeGreaterThan(49_000_000)
   })
 })

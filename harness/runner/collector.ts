@@ -115,9 +115,13 @@ export class Collector implements Reporter {
   /** The console output of a module's checks, with a note where it was cut. */
   logs(moduleId: string): Map<string, string> {
     const out = new Map<string, string>()
+    const results = this.results.get(moduleId) ?? []
     for (const [name, captured] of this.output.get(moduleId) ?? []) {
       const text = captured.chunks.join('')
-      out.set(name, captured.dropped ? `${text}\n… ${captured.dropped} more bytes of output not shown` : text)
+      // What the worker's own cap never sent (spec-kit/console-cap.ts) counts too.
+      const unsent = results.find((r) => r.name === name)?.meta?.consoleDropped
+      const dropped = captured.dropped + (typeof unsent === 'number' && unsent > 0 ? unsent : 0)
+      out.set(name, dropped ? `${text}\n… ${dropped} more bytes of output not shown` : text)
     }
     return out
   }

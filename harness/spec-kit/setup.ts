@@ -6,6 +6,7 @@
 import { appendFileSync } from 'node:fs'
 import { afterEach, beforeEach } from 'vitest'
 import { closeClients } from './client.ts'
+import { capConsole, recordDroppedConsole, resetConsoleCount } from './console-cap.ts'
 import { assertGraderToolsIntact, rememberGraderTools } from './integrity.ts'
 import './matchers.ts'
 import { rememberPrototypes, restorePrototypes } from './prototype-guard.ts'
@@ -35,11 +36,13 @@ const failedModules = new Set<string>()
 
 // Everything the assertions rely on, before the code under test is imported.
 rememberGraderTools()
+capConsole()
 
 beforeEach((context) => {
   const test = context.task
   const file = test.file.filepath
   setCurrentTest(test)
+  resetConsoleCount()
   // course-collect=1: the runner only wants the list of checks (see runner/check-lists.ts).
   if (/[?&]course-collect=1/.test(file) || (failedModules.has(file) && /[?&]course-bail=1/.test(file))) {
     context.skip()
@@ -57,6 +60,7 @@ beforeEach((context) => {
 // the one check that did it fail, not every check after it.
 rememberPrototypes()
 afterEach((context) => {
+  recordDroppedConsole()
   closeClients()
   restorePrototypes()
   if (!/[?&]course-collect=1/.test(context.task.file.filepath)) assertGraderToolsIntact('during this check')

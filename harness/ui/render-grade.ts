@@ -85,7 +85,9 @@ function isOneLineDiff(diff: string): boolean {
 function appOutput(output: string | undefined): string[] {
   if (!output) return []
   const lines = output.trimEnd().split('\n').filter((l) => !/^\s+at .*(node_modules|node:)/.test(l))
-  return cut(lines, 15)
+  // The runner's note on output it did not keep stays visible however long the rest is.
+  const note = /^… \d+ more bytes of output not shown$/.test(lines.at(-1) ?? '') ? lines.pop()! : undefined
+  return [...cut(lines, 15), ...(note ? [note] : [])]
 }
 
 // A report is read, not scrolled: long parts end in a count of what was left out.
