@@ -21,7 +21,7 @@ export const USAGE = `Usage: npm <command> [-- flags]
   npm run hint <name>              reveal the next hint
   npm run compare <name>           your attempt vs the reference (--force before passing)
   npm run reset <name>             restore the stub (your attempt is backed up first)
-  npm run verify [name...]         the course self-check (--seed N)
+  npm run verify [name...]         the course self-check (--seed N, --seeds COUNT for a soak)
 
 Flags go after \`--\`, e.g. \`npm run exercise jwt-verify -- --json\`.
 `
@@ -31,6 +31,7 @@ interface Flags {
   json?: boolean
   force?: boolean
   seed?: string
+  seeds?: string
   help?: boolean
 }
 
@@ -61,6 +62,7 @@ export async function main(argv: string[], out: Output = terminalOutput(), env =
         json: { type: 'boolean' },
         force: { type: 'boolean' },
         seed: { type: 'string' },
+        seeds: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     })
@@ -129,7 +131,12 @@ export async function main(argv: string[], out: Output = terminalOutput(), env =
         return (await import('./commands/reset.ts')).resetCommand(ctx, { slug: needSlug() })
       case 'verify': {
         const { verifyCommand } = await import('./commands/verify.ts')
-        return await verifyCommand(ctx, { slugs: positionals, ...(seed !== undefined ? { seed } : {}) })
+        const seedCount = parseSeedCount(flags.seeds)
+        return await verifyCommand(ctx, {
+          slugs: positionals,
+          ...(seed !== undefined ? { seed } : {}),
+          ...(seedCount !== undefined ? { seedCount } : {}),
+        })
       }
       default:
         throw new HarnessError('BAD_USAGE', `Unknown command "${command}".`)
@@ -142,6 +149,14 @@ export async function main(argv: string[], out: Output = terminalOutput(), env =
 function parseSeed(text: string | undefined): number | undefined {
   if (text === undefined) return undefined
   if (!/^\d{1,9}$/.test(text)) throw new HarnessError('BAD_USAGE', `--seed takes a whole number (the one a failing grade printed), not "${text}".`)
+  return Number(text)
+}
+
+function parseSeedCount(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined
+  if (!/^\d{1,6}$/.test(text) || Number(text) < 1) {
+    throw new HarnessError('BAD_USAGE', `--seeds takes how many seeds to grade each reference solution with (1 or more), not "${text}".`)
+  }
   return Number(text)
 }
 

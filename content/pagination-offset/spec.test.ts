@@ -221,7 +221,16 @@ describe('pagination-offset', () => {
     const res = await client(createApp({ items })).get(`/api/items?limit=${limit}&offset=${offset}`)
     expect(res).toHaveStatus(200)
     expectNoLink(res, 'next')
-    expectLink(res, 'prev', limit, offset - limit)
+    // Never below 0: with 7 items, offset 7 and limit 8 the previous window starts at 0.
+    expectLink(res, 'prev', limit, Math.max(0, offset - limit))
+    // That edge on purpose, not only when the draw reaches it: just past the end of a collection
+    // smaller than one page.
+    const few = makeItems(rng, rng.int(1, 6))
+    const wide = few.length + rng.int(1, 5)
+    const pastFew = await client(createApp({ items: few })).get(`/api/items?limit=${wide}&offset=${few.length}`)
+    expect(pastFew).toHaveStatus(200)
+    expectNoLink(pastFew, 'next')
+    expectLink(pastFew, 'prev', wide, 0)
   })
 
   it('sends no Link header at all when one page holds everything', async () => {

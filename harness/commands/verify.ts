@@ -1,11 +1,15 @@
 // `npm run verify`: the course self-check (part of `npm test`). Exits 1 on any problem.
 import { findExercise, loadCatalog } from '../catalog/catalog.ts'
 import { verifyCourse } from '../verify/verify-course.ts'
+import { planSeeds } from '../verify/soak-seeds.ts'
 import { startSpinner } from '../ui/spinner.ts'
 import type { CommandContext } from './context.ts'
 
 export interface VerifyArgs {
+  /** The first seed (replays a run); later seeds count up from it. */
   seed?: number
+  /** How many seeds each reference solution is graded with (the soak). */
+  seedCount?: number
   /** Only these exercises (all when empty). */
   slugs?: string[]
 }
@@ -15,10 +19,19 @@ export async function verifyCommand(ctx: CommandContext, args: VerifyArgs = {}):
   const c = ctx.out.colors
   const catalog = loadCatalog(ctx.paths.catalog)
   for (const slug of args.slugs ?? []) findExercise(catalog, slug) // unknown names fail early, with suggestions
+  const plan = planSeeds({
+    ci: Boolean(ctx.env.CI),
+    root: ctx.paths.root,
+    ...(args.seedCount !== undefined ? { count: args.seedCount } : {}),
+    ...(args.seed !== undefined ? { first: args.seed } : {}),
+  })
+  const { seeds } = plan
+  const range = seeds.length > 1 ? `seeds ${seeds[0]}..${seeds.at(-1)}` : `seed ${seeds[0]}`
+  ctx.out.write(c.dim(`Reference solutions are graded with ${seeds.length} seed${seeds.length > 1 ? 's' : ''} each: ${range} (${plan.origin}; replay with -- --seed ${seeds[0]}${seeds.length !== 2 ? ` --seeds ${seeds.length}` : ''}).\n`))
   const spinner = startSpinner(ctx.out, 'Verifying the course…')
   const report = await verifyCourse(ctx.paths, {
     ...(args.slugs?.length ? { only: args.slugs } : {}),
-    ...(args.seed !== undefined ? { seeds: [args.seed, args.seed + 1] as [number, number] } : {}),
+    seeds,
     requirePristineExercises: Boolean(ctx.env.CI),
     onProgress: (text) => spinner.update(`Verifying the course: ${text}…`),
   }).finally(() => spinner.stop())

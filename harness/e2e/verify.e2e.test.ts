@@ -37,4 +37,32 @@ describe('npm run verify', () => {
     expect(run.stdout).toContain('the notes is missing (content/hanging/notes.md)')
     expect(run.stdout).toContain('hanging cites question "q-404", which is not in the question bank')
   })
+
+  it('soaks each solution with many seeds and prints a failing seed as a command that replays it', async () => {
+    // A spec that is wrong for about one seed in three: its random data sometimes asks for a
+    // case the contract rules out. Two seeds can miss that; twelve will not (with seeds 1..12).
+    const spec = path.join(course.root, 'content', 'passing', 'spec.test.ts')
+    const source = await import('node:fs').then((fs) => fs.readFileSync(spec, 'utf8'))
+    writeFileSync(
+      spec,
+      source
+        .replace("import { client } from", "import { client, random } from")
+        .replace("expect(res).toHaveStatus(200)\n", "expect(res).toHaveStatus(random().int(0, 2) === 0 ? 418 : 200)\n"),
+    )
+    const run = await runCli(course.root, ['verify', 'passing', '--seed', '1', '--seeds', '12'])
+    expect(run.stdout).toContain('graded with 12 seeds each: seeds 1..12 (from --seed 1')
+    expect(run.code).toBe(1)
+    const replays = [...run.stdout.matchAll(/replay: npm run exercise passing -- --solution --seed (\d+)/g)].map((m) => Number(m[1]))
+    expect(replays.length).toBeGreaterThan(0)
+    // The printed command fails the same way, every time; a seed the soak passed passes.
+    const replayed = await runCli(course.root, ['exercise', 'passing', '--solution', '--seed', String(replays[0])])
+    expect(replayed.code).toBe(1)
+    expect(replayed.stdout).toContain('expected status 418')
+    const more = /in all\): ([\d, ]+)/.exec(run.stdout)?.[1]?.split(', ').map(Number) ?? []
+    const failing = new Set([...replays, ...more])
+    const passed = [...Array(12).keys()].map((i) => i + 1).find((seed) => !failing.has(seed))
+    expect(passed).toBeDefined()
+    const clean = await runCli(course.root, ['exercise', 'passing', '--solution', '--seed', String(passed)])
+    expect(clean.code).toBe(0)
+  })
 })

@@ -1,5 +1,5 @@
-// The course's self-check, as data: every reference solution passes (twice, with different
-// seeds), every pristine stub loads and fails, every mutant is caught, metadata is complete,
+// The course's self-check, as data: every reference solution passes with every seed of the
+// run (two by default; `--seeds N` makes it a soak), every pristine stub loads and fails, every mutant is caught, metadata is complete,
 // and the question bank agrees with the catalog. The verify command prints what this returns.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
@@ -11,10 +11,13 @@ import type { GradeResult } from '../runner/results.ts'
 import { typescriptFiles } from '../course/exercise-files.ts'
 import { typecheck } from '../runner/typecheck.ts'
 import { createSession } from '../runner/vitest-session.ts'
+import { DEFAULT_SEED_COUNT, MAX_SEED, seedRun } from './soak-seeds.ts'
 
 export interface ExerciseReport {
   slug: string
   problems: string[]
+  /** Seeds the reference solution failed with (each one a replayable grade). */
+  failingSeeds: number[]
   checks: number
   stubFailing: number
   mutantsCaught: number
@@ -26,10 +29,13 @@ export interface VerifyReport {
   problems: string[]
   exercises: ExerciseReport[]
   seconds: number
+  /** The seeds every reference solution was graded with. */
+  seeds: number[]
 }
 
 export interface VerifyOptions {
-  seeds?: [number, number]
+  /** Each reference solution is graded once per seed (default: two random seeds). */
+  seeds?: number[]
   /** Also require exercises/<slug> to be the untouched stub (set under CI, where nobody is working on them). */
   requirePristineExercises?: boolean
   onProgress?: (text: string) => void
@@ -40,7 +46,7 @@ export interface VerifyOptions {
 /** Runs the whole self-check. */
 export async function verifyCourse(paths: CoursePaths, options: VerifyOptions = {}): Promise<VerifyReport> {
   const started = Date.now()
-  const [seedA, seedB] = options.seeds ?? [1 + Math.floor(Math.random() * 1e6), 1 + Math.floor(Math.random() * 1e6)]
+  const seeds = options.seeds?.length ? options.seeds : seedRun(1 + Math.floor(Math.random() * MAX_SEED), DEFAULT_SEED_COUNT)
   const catalog = loadCatalog(paths.catalog)
   const problems: string[] = []
   if (!existsSync(paths.questionBank)) problems.push('content/questions.json (the question bank) is missing')
@@ -59,35 +65,49 @@ export async function verifyCourse(paths: CoursePaths, options: VerifyOptions = 
   ])
   const typecheckDone = typecheck(paths.root, files)
 
-  // One vitest run for everything: each solution twice (two seeds), each stub, each mutant.
-  const requests: GradeRequest[] = runnable.flatMap((e) => [
-    { slug: e.slug, target: { kind: 'solution' } as const },
-    { slug: e.slug, target: { kind: 'solution' } as const, seed: seedB },
-    { slug: e.slug, target: { kind: 'stub' } as const, bail: true },
-    ...mutantNames(paths, e.slug).map((name) => ({ slug: e.slug, target: { kind: 'mutant', name } as const, bail: true })),
-  ])
+  // Each solution once per seed, each stub, each mutant. A soak can mean thousands of spec runs,
+  // so they go in batches through one session (its workers and transforms are reused).
+  const requests: GradeRequest[] = [
+    ...runnable.flatMap((e) => [
+      { slug: e.slug, target: { kind: 'stub' } as const, bail: true },
+      ...mutantNames(paths, e.slug).map((name) => ({ slug: e.slug, target: { kind: 'mutant', name } as const, bail: true })),
+    ]),
+    ...seeds.flatMap((seed) => runnable.map((e) => ({ slug: e.slug, target: { kind: 'solution' } as const, seed }))),
+  ]
   // Everything here is the course's own code, so workers can be shared: much faster.
   const session = await createSession(paths, { shareWorkers: true, trusted: true })
-  let results: GradeResult[]
+  const results: GradeResult[] = []
   try {
-    options.onProgress?.(`running ${requests.length} specs (seeds ${seedA} and ${seedB})`)
-    results = await grade(session, paths, requests, { seed: seedA, typecheck: false })
+    for (let at = 0; at < requests.length; at += BATCH) {
+      const batch = requests.slice(at, at + BATCH)
+      options.onProgress?.(`running specs ${at + 1}-${at + batch.length} of ${requests.length} (${seeds.length} seed${seeds.length > 1 ? 's' : ''} per solution)`)
+      results.push(...(await grade(session, paths, batch, { seed: seeds[0]!, typecheck: false })))
+    }
   } finally {
     await session.close()
   }
   for (const result of results) judge(reports.get(result.slug)!, result)
+  for (const report of reports.values()) {
+    const more = report.failingSeeds.length - SHOWN_FAILING_SEEDS
+    if (more > 0) {
+      report.problems.push(
+        `and with ${more} more of the ${seeds.length} seeds (${report.failingSeeds.length} in all): ` +
+          `${report.failingSeeds.slice(SHOWN_FAILING_SEEDS, SHOWN_FAILING_SEEDS + 10).join(', ')}${more > 10 ? ', …' : ''}`,
+      )
+    }
+  }
   const types = await typecheckDone
   for (const e of types.errors) {
     const slug = e.file.split(path.sep)[1] ?? ''
     const where = `${e.file}:${e.line}:${e.column}`
     ;(reports.get(slug)?.problems ?? problems).push(`type error at ${where}: ${e.message.split('\n')[0]}`)
   }
-  return { problems, exercises: [...reports.values()], seconds: (Date.now() - started) / 1000 }
+  return { problems, exercises: [...reports.values()], seconds: (Date.now() - started) / 1000, seeds }
 }
 
 function metadataReport(paths: CoursePaths, e: Exercise, options: VerifyOptions): ExerciseReport {
   const problems: string[] = []
-  const report: ExerciseReport = { slug: e.slug, problems, checks: 0, stubFailing: 0, mutantsCaught: 0, mutants: 0 }
+  const report: ExerciseReport = { slug: e.slug, problems, failingSeeds: [], checks: 0, stubFailing: 0, mutantsCaught: 0, mutants: 0 }
   if (e.hints.length < 2) problems.push(`has ${e.hints.length} hint tier(s); at least 2 are needed`)
   if (e.questions.length < 1) problems.push('covers no seed question')
   const required: [string, string][] = [
@@ -121,7 +141,15 @@ function judge(report: ExerciseReport, result: GradeResult): void {
   switch (result.target.kind) {
     case 'solution':
       report.checks = result.checks.length
-      if (result.status !== 'pass') report.problems.push(`the reference solution fails with seed ${result.seed}: ${summary(result)}`)
+      if (result.status === 'pass') break
+      report.failingSeeds.push(result.seed)
+      // A soak can fail on many seeds for one reason: the first few say enough.
+      if (report.failingSeeds.length <= SHOWN_FAILING_SEEDS) {
+        report.problems.push(
+          `the reference solution fails with seed ${result.seed}: ${summary(result)}\n` +
+            `  replay: npm run exercise ${result.slug} -- --solution --seed ${result.seed}`,
+        )
+      }
       break
     case 'stub':
       report.stubFailing = result.checks.filter((c) => c.status === 'fail' || c.status === 'timeout').length
@@ -138,6 +166,10 @@ function judge(report: ExerciseReport, result: GradeResult): void {
       break
   }
 }
+
+/** Spec runs per vitest run. */
+const BATCH = 300
+const SHOWN_FAILING_SEEDS = 3
 
 const RANK = { easy: 0, medium: 1, hard: 2 } as const
 
