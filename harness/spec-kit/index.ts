@@ -1,5 +1,5 @@
 // What hidden specs import: the request client, the response matchers' types, seeded random
-// data and a controllable clock.
+// data, a controllable clock, and `task` to group checks into the exercise's numbered tasks.
 import './matchers.ts'
 
 export { client, focusOn, NoResponseError, REQUEST_TIMEOUT_MS } from './client.ts'
@@ -7,6 +7,7 @@ export type { Client, FetchApp, Reply, RequestOptions } from './client.ts'
 export { fakeClock } from './clock.ts'
 export type { FakeClock } from './clock.ts'
 export { random } from './random.ts'
+export { task } from './task.ts'
 export type { Rng } from './random.ts'
 export { parseChallenge, parseHref, parseLinkHeader, parseSetCookies, parseTokenList } from './headers.ts'
 export type { Challenge, Href, LinkValue, SetCookie } from './headers.ts'
