@@ -38,6 +38,8 @@ export interface CheckMeta {
   focus?: number
   /** The grade's seed, set when the test drew random data, so the report can offer a replay. */
   seed?: number
+  /** How each app the check built was configured (see app-options.ts), in build order. */
+  apps?: string[]
   /** Bytes of console output the worker did not send (see console-cap.ts). */
   consoleDropped?: number
 }
