@@ -23,8 +23,8 @@ describe('cli', () => {
 
   it('asks which exercise when the name is missing', async () => {
     const out = bufferOutput()
-    expect(await main(['hint'], out, env)).toBe(2)
-    expect(out.errors()).toContain('Which exercise? Run `npm run hint <name>`')
+    expect(await main(['reset'], out, env)).toBe(2)
+    expect(out.errors()).toContain('Which exercise? Run `npm run reset <name>`')
   })
 
   it('rejects a seed that is not a whole number', async () => {

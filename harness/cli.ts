@@ -3,6 +3,7 @@
 // errors into one clear sentence and an exit code. Each command lives in commands/.
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { createRequire } from 'node:module'
 import { parseArgs } from 'node:util'
 import type { CommandContext } from './commands/context.ts'
 import type { WorkerGround } from './runner/early-worker.ts'
@@ -18,7 +19,7 @@ export const USAGE = `Usage: npm <command> [-- flags]
   npm run watch [name]             grade on every save (default: the current exercise)
   npm run list                     every exercise with its status
   npm run progress                 completion by track
-  npm run hint <name>              reveal the next hint
+  npm run hint [name]              a hint for the task you are on (--task N for another)
   npm run compare <name>           your attempt vs the reference (--force before passing)
   npm run reset <name>             restore the stub (your attempt is backed up first)
   npm run verify [name...]         the course self-check (--seed N, --seeds COUNT for a soak)
@@ -26,12 +27,34 @@ export const USAGE = `Usage: npm <command> [-- flags]
 Flags go after \`--\`, e.g. \`npm run exercise jwt-verify -- --json\`.
 `
 
+const OPTIONS = {
+  solution: { type: 'boolean' },
+  json: { type: 'boolean' },
+  force: { type: 'boolean' },
+  seed: { type: 'string' },
+  seeds: { type: 'string' },
+  task: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+// "Unknown option '--jsn'" becomes "Unknown flag --jsn: did you mean --json?".
+function flagProblem(error: Error): string {
+  const unknown = /Unknown option '(-{1,2})([^']+)'/.exec(error.message)
+  if (!unknown) return error.message
+  const { closest, distance } = createRequire(import.meta.url)('fastest-levenshtein') as typeof import('fastest-levenshtein')
+  const name = unknown[2]!
+  const best = closest(name, Object.keys(OPTIONS))
+  const near = distance(name, best) <= Math.max(2, Math.floor(best.length / 3)) || best.startsWith(name)
+  return `Unknown flag ${unknown[1]}${name}${near ? `: did you mean \`--${best}\`?` : '.'}`
+}
+
 interface Flags {
   solution?: boolean
   json?: boolean
   force?: boolean
   seed?: string
   seeds?: string
+  task?: string
   help?: boolean
 }
 
@@ -53,23 +76,11 @@ export async function main(argv: string[], out: Output = terminalOutput(), env =
   let positionals: string[]
   let flags: Flags
   try {
-    const parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        solution: { type: 'boolean' },
-        json: { type: 'boolean' },
-        force: { type: 'boolean' },
-        seed: { type: 'string' },
-        seeds: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    })
+    const parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: OPTIONS })
     ;[command, ...positionals] = parsed.positionals
     flags = parsed.values as Flags
   } catch (error) {
-    out.error(`${(error as Error).message}\n\n${USAGE}`)
+    out.error(`${flagProblem(error as Error)}\n\n${USAGE}`)
     return 2
   }
   if (flags.help || !command || command === 'help') {
@@ -121,8 +132,12 @@ export async function main(argv: string[], out: Output = terminalOutput(), env =
         return (await import('./commands/list.ts')).listCommand(ctx)
       case 'progress':
         return (await import('./commands/progress.ts')).progressCommand(ctx)
-      case 'hint':
-        return await (await import('./commands/hint.ts')).hintCommand(ctx, { slug: needSlug() })
+      case 'hint': {
+        if (positionals.length > 1) throw new HarnessError('BAD_USAGE', `One exercise at a time: got ${positionals.join(', ')}.`)
+        const task = flags.task === undefined ? undefined : Number(flags.task)
+        if (task !== undefined && !(Number.isInteger(task) && task >= 1)) throw new HarnessError('BAD_USAGE', `--task takes a task number (1, 2, ...), not "${flags.task}".`)
+        return await (await import('./commands/hint.ts')).hintCommand(ctx, { ...(slug ? { slug } : {}), ...(task ? { task } : {}) })
+      }
       case 'compare': {
         const { compareCommand } = await import('./commands/compare.ts')
         return await compareCommand(ctx, { slug: needSlug(), ...(flags.force ? { force: true } : {}) })

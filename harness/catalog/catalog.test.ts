@@ -51,7 +51,7 @@ describe('findExercise', () => {
   const catalog = {
     tracks: [{ id: 'basics', title: 'Basics' }],
     exercises: ['jwt-verify', 'users-crud', 'pagination-offset', 'pagination-cursor'].map((s) => exercise(s)),
-  } as Catalog
+  } as unknown as Catalog
 
   it('finds by exact slug', () => {
     expect(findExercise(catalog, 'users-crud').slug).toBe('users-crud')

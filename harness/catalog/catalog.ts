@@ -6,14 +6,33 @@ import { HarnessError } from '../errors.ts'
 
 const slug = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'a slug is kebab-case: lower-case words joined by "-"')
 
-const exerciseSchema = z.object({
-  slug,
+const taskSchema = z.object({
+  /** Exactly the title the spec's `task(n, title, ...)` gives it. */
   title: z.string().min(1),
-  track: z.string().min(1),
-  difficulty: z.enum(['easy', 'medium', 'hard']),
-  questions: z.array(z.string().min(1)),
+  /** Tiers, from a nudge to nearly the answer. */
   hints: z.array(z.string().min(1)),
 })
+
+const exerciseSchema = z
+  .object({
+    slug,
+    title: z.string().min(1),
+    track: z.string().min(1),
+    difficulty: z.enum(['easy', 'medium', 'hard']),
+    questions: z.array(z.string().min(1)),
+    /** Exercises whose ideas this one builds on; each must come earlier in the course. */
+    requires: z.array(slug).default([]),
+    /** The numbered tasks, in order (task n is tasks[n - 1]). */
+    tasks: z.array(taskSchema).optional(),
+    /** Hints of an exercise without tasks (it is then one task, named like the exercise). */
+    hints: z.array(z.string().min(1)).optional(),
+  })
+  .transform(({ hints, tasks, ...rest }) => ({
+    ...rest,
+    tasks: tasks?.length ? tasks : [{ title: rest.title, hints: hints ?? [] }],
+    /** False for an exercise whose spec does not group its checks into tasks yet. */
+    tasked: Boolean(tasks?.length),
+  }))
 
 const catalogSchema = z
   .object({
@@ -24,6 +43,16 @@ const catalogSchema = z
     const trackIds = new Set(catalog.tracks.map((t) => t.id))
     const seen = new Set<string>()
     catalog.exercises.forEach((exercise, i) => {
+      for (const [j, required] of exercise.requires.entries()) {
+        if (!seen.has(required)) {
+          const known = catalog.exercises.some((e) => e.slug === required)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['exercises', i, 'requires', j],
+            message: known ? `"${required}" comes after "${exercise.slug}": an exercise may require only earlier ones` : `unknown exercise "${required}"`,
+          })
+        }
+      }
       if (seen.has(exercise.slug)) {
         ctx.addIssue({ code: 'custom', path: ['exercises', i, 'slug'], message: `duplicate slug "${exercise.slug}"` })
       }
@@ -35,6 +64,7 @@ const catalogSchema = z
   })
 
 export type Exercise = z.infer<typeof exerciseSchema>
+export type Task = Exercise['tasks'][number]
 export type Difficulty = Exercise['difficulty']
 export type Catalog = z.infer<typeof catalogSchema>
 

@@ -5,8 +5,8 @@ import { bankProblems, type QuestionBank } from './question-bank.ts'
 const catalog: Catalog = {
   tracks: [{ id: 'basics', title: 'Basics' }],
   exercises: [
-    { slug: 'one', title: 'One', track: 'basics', difficulty: 'easy', questions: ['q-1', 'q-2'], hints: ['a', 'b'] },
-    { slug: 'two', title: 'Two', track: 'basics', difficulty: 'easy', questions: ['q-2'], hints: ['a', 'b'] },
+    { slug: 'one', title: 'One', track: 'basics', difficulty: 'easy', questions: ['q-1', 'q-2'], requires: [], tasks: [{ title: 'One', hints: ['a', 'b'] }], tasked: false },
+    { slug: 'two', title: 'Two', track: 'basics', difficulty: 'easy', questions: ['q-2'], requires: [], tasks: [{ title: 'Two', hints: ['a', 'b'] }], tasked: false },
   ],
 }
 

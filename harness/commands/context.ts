@@ -5,7 +5,7 @@ import { readNotes as readCourseNotes } from '../course/exercise-files.ts'
 import type { CoursePaths } from '../paths.ts'
 import { HarnessError } from '../errors.ts'
 import { ProgressStore, mutableStateOf, type LoadedProgress, type Progress } from '../progress/store.ts'
-import type { GradeStatus } from '../runner/results.ts'
+import type { GradeResult } from '../runner/results.ts'
 import type { Output } from '../ui/output.ts'
 
 export interface CommandContext {
@@ -56,13 +56,21 @@ export async function updateProgressAfterResult(ctx: CommandContext, change: (pr
 }
 
 /** Records a grade of the learner's attempt; returns true when this is the first pass. */
-export async function recordGrade(ctx: CommandContext, slug: string, status: GradeStatus): Promise<boolean> {
+export async function recordGrade(ctx: CommandContext, slug: string, result: Pick<GradeResult, 'status' | 'tasks'>): Promise<boolean> {
   let firstPass = false
+  const { status } = result
+  const passedTasks = result.tasks.filter((t) => t.passed === t.total).map((t) => t.id)
   await updateProgressAfterResult(ctx, (p) => {
     const state = mutableStateOf(p, slug)
     state.attempts += 1
     state.lastStatus = status
     state.lastGradedAt = new Date().toISOString()
+    if (result.tasks.length) {
+      // Partial credit: a task counts as done once all its checks passed in some grade.
+      state.lastPassedTasks = passedTasks
+      state.tasksDone = [...new Set([...(state.tasksDone ?? []), ...passedTasks])].sort((a, b) => a - b)
+      state.taskCount = result.tasks.length
+    }
     if (status === 'pass' && !state.passedAt) {
       state.passedAt = state.lastGradedAt
       firstPass = true

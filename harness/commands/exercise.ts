@@ -40,7 +40,7 @@ export async function exerciseCommand(ctx: CommandContext, args: ExerciseArgs): 
     ;[result] = (await grade(session, ctx.paths, [{ slug: exercise.slug, target }], {
       seed,
       onEvent: (event) => {
-        if (event.type === 'check') spinner.update(`Grading ${exercise.slug}… ${++done} checks done`)
+        if (event.type === 'check') spinner.update(`Grading ${exercise.slug}… ${++done} check${done === 1 ? '' : 's'} done`)
       },
     })) as [GradeResult]
   } finally {
@@ -54,16 +54,19 @@ export async function exerciseCommand(ctx: CommandContext, args: ExerciseArgs): 
   if (args.json) {
     ctx.out.write(`${JSON.stringify(toJsonResults(result), null, 2)}\n`)
   } else {
+    if (target.kind === 'solution') {
+      ctx.out.write(`${ctx.out.colors.dim(`Graded the reference solution (solutions/${exercise.slug}/app.ts), not your attempt; nothing is recorded.`)}\n\n`)
+    }
     ctx.out.write(renderGrade(result, ctx.out.colors))
   }
-  const firstPass = target.kind === 'attempt' ? await recordGrade(ctx, exercise.slug, result.status) : false
+  const firstPass = target.kind === 'attempt' ? await recordGrade(ctx, exercise.slug, result) : false
   if (!args.json) {
     if (result.status === 'pass' && target.kind === 'attempt') {
       const notes = readNotes(ctx, exercise.slug)
       if (firstPass && notes) ctx.out.write(`\n${notes.trimEnd()}\n`)
       ctx.out.write(`\n${ctx.out.colors.dim('Next: `npm start` opens the next unfinished exercise.')}\n`)
     } else if (result.status !== 'pass' && target.kind === 'attempt') {
-      ctx.out.write(`\n${ctx.out.colors.dim(`Stuck? \`npm run hint ${exercise.slug}\` reveals a hint.`)}\n`)
+      ctx.out.write(`\n${ctx.out.colors.dim(`Stuck? \`npm run hint ${exercise.slug}\` reveals a hint for the task you are on.`)}\n`)
     }
   }
   return result.status === 'pass' ? 0 : 1

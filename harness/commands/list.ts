@@ -1,6 +1,6 @@
 // `npm run list`: every exercise in curriculum order, grouped by track, with its status.
 import { loadCatalog } from '../catalog/catalog.ts'
-import { stateOf } from '../progress/store.ts'
+import { hintsUsed, stateOf } from '../progress/store.ts'
 import { currentExercise, readProgress, type CommandContext } from './context.ts'
 
 /** Prints the exercise list; always exits 0. */
@@ -26,7 +26,10 @@ export function listCommand(ctx: CommandContext): number {
           : state.attempts
             ? c.yellow('… started')
             : c.dim('· to do  ')
-      const extras = [state.hintsRevealed ? `${state.hintsRevealed} hint${state.hintsRevealed > 1 ? 's' : ''}` : '', state.peekedAt ? 'peeked' : '']
+      const hints = hintsUsed(state)
+      // Partial credit: tasks done so far, for an exercise that is not done yet.
+      const tasks = !state.passedAt && e.tasked && state.tasksDone?.length ? `${state.tasksDone.length} of ${e.tasks.length} tasks` : ''
+      const extras = [tasks, hints ? `${hints} hint${hints > 1 ? 's' : ''}` : '', state.peekedAt ? 'peeked' : '']
         .filter(Boolean)
         .join(', ')
       lines.push(

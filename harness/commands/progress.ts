@@ -1,6 +1,6 @@
 // `npm run progress`: completion by track, with bars.
 import { loadCatalog } from '../catalog/catalog.ts'
-import { stateOf } from '../progress/store.ts'
+import { hintsUsed, stateOf } from '../progress/store.ts'
 import { readProgress, type CommandContext } from './context.ts'
 
 const BAR_WIDTH = 24
@@ -30,7 +30,7 @@ export function progressCommand(ctx: CommandContext): number {
     lines.push(`  ${track.title.padEnd(width)}  ${colour(bar(done, exercises.length))}  ${done}/${exercises.length}`)
   }
   for (const e of catalog.exercises) {
-    hints += stateOf(progress, e.slug).hintsRevealed
+    hints += hintsUsed(stateOf(progress, e.slug))
     if (stateOf(progress, e.slug).peekedAt) peeks++
   }
   const total = catalog.exercises.length

@@ -2,6 +2,8 @@
 import { findExercise, loadCatalog } from '../catalog/catalog.ts'
 import { verifyCourse } from '../verify/verify-course.ts'
 import { planSeeds } from '../verify/soak-seeds.ts'
+import { bufferOutput } from '../ui/output.ts'
+import { renderGrade } from '../ui/render-grade.ts'
 import { startSpinner } from '../ui/spinner.ts'
 import type { CommandContext } from './context.ts'
 
@@ -13,6 +15,9 @@ export interface VerifyArgs {
   /** Only these exercises (all when empty). */
   slugs?: string[]
 }
+
+const STUB_REPORT_LINES = 60
+const plain = bufferOutput().colors
 
 /** Runs the self-check and prints one line per exercise, then the problems. */
 export async function verifyCommand(ctx: CommandContext, args: VerifyArgs = {}): Promise<number> {
@@ -37,6 +42,9 @@ export async function verifyCommand(ctx: CommandContext, args: VerifyArgs = {}):
   }).finally(() => spinner.stop())
   let failed = report.problems.length
   for (const e of report.exercises) {
+    // The stub's report is the first screen of an exercise: it must fit on one.
+    const lines = e.stub ? renderGrade(e.stub, plain).trimEnd().split('\n').length : 0
+    if (lines > STUB_REPORT_LINES) e.problems.push(`the untouched stub's report takes ${lines} lines; it must fit on one screen (${STUB_REPORT_LINES})`)
     const ok = e.problems.length === 0
     if (!ok) failed++
     const facts = `${e.checks} checks, stub fails ${e.stubFailing}, ${e.mutantsCaught}/${e.mutants} mutants caught`

@@ -48,15 +48,27 @@ export async function watchCommand(ctx: CommandContext, args: WatchArgs): Promis
   let resolveQuit!: () => void
   const quit = new Promise<void>((resolve) => (resolveQuit = resolve))
 
-  const header = () =>
+  const keysLine = () =>
     c.dim(
       `Watching exercises/${exercise!.slug}/ (save to grade again)` +
         (ctx.out.interactive ? `   h hint · l list · r re-run${args.guided ? ' · n next' : ''} · q quit` : ''),
     )
+  // A learner who has passed nothing yet gets a short welcome above the first exercise.
+  const firstRun = args.guided && !Object.values(readProgress(ctx).exercises).some((e) => e.passedAt)
+  const welcome = () =>
+    c.cyan(
+      [
+        'Welcome! Each exercise is a small Hono app for you to complete. Hidden checks grade it over',
+        'real HTTP every time you save, and show the request, the response expected and the one received.',
+        'Read the task, edit the code in your editor, save, and watch this screen.',
+        'Keys: h a hint for the task you are on · l the list · r grade again · n next (after a pass) · q quit',
+      ].join('\n'),
+    ) + '\n\n'
   const title = () =>
-    `${c.bold(exercise!.slug)} - ${exercise!.title}
-` +
-    c.dim(`Task: ${path.relative(ctx.paths.root, ctx.paths.exerciseReadme(exercise!.slug))}   Your code: exercises/${exercise!.slug}/app.ts\n\n`)
+    (firstRun ? welcome() : '') +
+    `${c.bold(exercise!.slug)} - ${exercise!.title}\n` +
+    c.dim(`Task: ${path.relative(ctx.paths.root, ctx.paths.exerciseReadme(exercise!.slug))}   Your code: exercises/${exercise!.slug}/app.ts\n`) +
+    `${keysLine()}\n\n`
 
   // The grade in progress, if any: quitting waits for it, so that a grade is never cut off while
   // it records progress (it would leave the progress file locked for the next command).
@@ -80,16 +92,17 @@ export async function watchCommand(ctx: CommandContext, args: WatchArgs): Promis
         seed: args.seed ?? randomSeed(),
       })) as [GradeResult]
       spinner.stop()
-      // On a terminal each grade replaces the last one, under the exercise's title.
+      // On a terminal each grade replaces the last one, under the exercise's title; the verdict
+      // (or, after a pass, what to do next) is the last line on screen.
       if (ctx.out.interactive) ctx.out.write(`\x1Bc${title()}`)
-      ctx.out.write(`${renderGrade(last, c)}\n`)
-      const firstPass = await recordGrade(ctx, current.slug, last.status)
+      ctx.out.write(renderGrade(last, c))
+      const firstPass = await recordGrade(ctx, current.slug, last)
       if (last.status === 'pass') {
         const notes = readNotes(ctx, current.slug)
-        if (notes && (firstPass || args.guided)) ctx.out.write(`${notes.trimEnd()}\n\n`)
-        if (args.guided) ctx.out.write(c.cyan(`Well done! Press n for the next exercise.\n`))
+        if (notes && (firstPass || args.guided)) ctx.out.write(`\n${notes.trimEnd()}\n`)
+        if (args.guided) ctx.out.write(`\n${c.green(c.bold(`✓ ${current.slug} passes.`))} ${c.cyan('Well done! Press n for the next exercise.')}\n`)
       }
-      ctx.out.write(`${header()}\n`)
+      if (!ctx.out.interactive) ctx.out.write(`${keysLine()}\n`)
     } catch (error) {
       spinner.stop()
       ctx.out.error(`${c.red(`Grading failed: ${(error as Error).message}`)}\n`)
@@ -128,11 +141,14 @@ export async function watchCommand(ctx: CommandContext, args: WatchArgs): Promis
   const onKey = (key: string) => {
     if (key === 'q' || key === '\u0003') resolveQuit()
     else if (key === 'r') void runGrade()
-    else if (key === 'h') void hintCommand(ctx, { slug: exercise!.slug }).then(() => ctx.out.write(`\n${header()}\n`))
+    else if (key === 'h') void hintCommand(ctx, { slug: exercise!.slug }).then(() => ctx.out.write(`\n${keysLine()}\n`))
     else if (key === 'l') {
       listCommand(ctx)
-      ctx.out.write(`\n${header()}\n`)
-    } else if (key === 'n' && args.guided && last?.status === 'pass') void next()
+      ctx.out.write(`\n${keysLine()}\n`)
+    } else if (key === 'n' && args.guided) {
+      if (last?.status === 'pass') void next()
+      else ctx.out.write(`${c.yellow(`n moves on once ${exercise!.slug} passes, and it does not yet. Press h for a hint.`)}\n`)
+    }
   }
 
   const stdin = process.stdin

@@ -16,24 +16,25 @@ const progress = () => JSON.parse(readFileSync(progressFile(), 'utf8'))
 
 describe('npm run hint', () => {
   it('reveals one tier per call, records it, and says when there are no more', async () => {
-    const first = await runCli(course.root, ['hint', 'failing'])
+    const first = await runCli(course.root, ['hint', 'passing'])
     expect(first.code).toBe(0)
-    expect(first.stdout).toContain('1. failing hint one')
-    expect(first.stdout).not.toContain('failing hint two')
-    expect(progress().exercises.failing.hintsRevealed).toBe(1)
-    const second = await runCli(course.root, ['hint', 'failing'])
-    expect(second.stdout).toContain('2. failing hint two')
+    expect(first.stdout).toContain('1. passing hint one')
+    expect(first.stdout).not.toContain('passing hint two')
+    expect(progress().exercises.passing.hintsRevealed).toBe(1)
+    const second = await runCli(course.root, ['hint', 'passing'])
+    expect(second.stdout).toContain('2. passing hint two')
     expect(second.stdout).toContain('That was the last hint')
-    const third = await runCli(course.root, ['hint', 'failing'])
+    const third = await runCli(course.root, ['hint', 'passing'])
     expect(third.stdout).toContain('(2 of 2)')
-    expect(progress().exercises.failing.hintsRevealed).toBe(2)
+    expect(progress().exercises.passing.hintsRevealed).toBe(2)
   })
 
   it('loses no update when two processes write progress at once', async () => {
     const slugs = ['passing', 'failing', 'hanging', 'stalled', 'broken', 'no-export']
     await Promise.all(slugs.map((slug) => runCli(course.root, ['hint', slug])))
     const state = progress().exercises
-    for (const slug of slugs) expect(state[slug]?.hintsRevealed, slug).toBe(1)
+    // `failing` is in tasks: its hint is recorded for its task 1.
+    for (const slug of slugs) expect(slug === 'failing' ? state[slug]?.taskHints?.['1'] : state[slug]?.hintsRevealed, slug).toBe(1)
   })
 })
 
@@ -56,7 +57,7 @@ describe('progress file', () => {
     writeFileSync(progressFile(), JSON.stringify({ version: 1, note: 'mine', exercises: { passing: { attempts: 'many' }, failing: { attempts: 2, hintsRevealed: 1, passedAt: 'then' } } }))
     const run = await runCli(course.root, ['hint', 'failing'])
     expect(run.stderr).toContain('the entries for passing are not valid')
-    expect(progress()).toMatchObject({ note: 'mine', exercises: { failing: { attempts: 2, hintsRevealed: 2, passedAt: 'then' } } })
+    expect(progress()).toMatchObject({ note: 'mine', exercises: { failing: { attempts: 2, hintsRevealed: 1, taskHints: { 1: 1 }, passedAt: 'then' } } })
   })
 
   it('reads a file from a newer harness without renaming or changing it', async () => {
@@ -77,7 +78,7 @@ describe('progress file', () => {
     // .course as a file: writing under it fails the way a read-only or missing folder does.
     writeFileSync(path.join(course.root, '.course'), 'not a folder')
     const run = await runCli(course.root, ['exercise', 'passing'])
-    expect(run.stdout).toContain('✓ passing: all 2 checks pass')
+    expect(run.stdout).toContain('✓ passing: all 3 checks pass')
     expect(run.stderr).toContain('Your progress could not be saved')
     expect(run.stderr.trim().split('\n').filter((l) => l.includes('progress'))).toHaveLength(1)
     expect(run.code).toBe(0)

@@ -13,7 +13,7 @@ afterEach(() => course.cleanup())
 describe('npm run verify', () => {
   it('passes a sound course and counts its checks and mutants', async () => {
     const run = await runCli(course.root, ['verify', '--seed', '3'])
-    expect(run.stdout).toMatch(/✓ passing\s+2 checks, stub fails 1, 1\/1 mutants caught/)
+    expect(run.stdout).toMatch(/✓ passing\s+2 checks, stub fails 2, 1\/1 mutants caught/)
     expect(run.stdout).toContain('The course is sound: 8 exercises verified.')
     expect(run.code).toBe(0)
   })

@@ -66,14 +66,14 @@ describe('npm run watch', () => {
     const solution = readFileSync(path.join(course.root, 'solutions', 'failing', 'app.ts'), 'utf8')
     child = spawnCli(course.root, ['watch', 'failing'])
     const out = output(child)
-    let at = await out.waitFor(/0 of 2 checks pass/)
+    let at = await out.waitFor(/1 of 3 checks pass/)
     await out.waitFor(/Watching exercises\/failing\//, at)
 
     writeFileSync(attempt, solution.replace("(c) => c.json({ pong: options.name ?? 'anonymous' })", '(c) => {\n    while (true) {}\n    return c.json({})\n  }'))
     at = await out.waitFor(/timed out after \d+ ms/, at)
 
     writeFileSync(attempt, solution)
-    at = await out.waitFor(/all 2 checks pass/, at)
+    at = await out.waitFor(/all 3 checks pass/, at)
     // The first pass shows the exercise's notes.
     await out.waitFor(/A ping route\./, at)
 
@@ -90,24 +90,24 @@ describe('npm run watch', () => {
     const solution = readFileSync(path.join(course.root, 'solutions', 'failing', 'app.ts'), 'utf8')
     child = spawnCli(course.root, ['watch', 'failing'])
     const out = output(child)
-    let at = await out.waitFor(/0 of 2 checks pass[\s\S]*Watching exercises\/failing\//)
+    let at = await out.waitFor(/1 of 3 checks pass[\s\S]*Watching exercises\/failing\//)
     atomicSave(attempt, solution, 1)
-    at = await out.waitFor(/all 2 checks pass[\s\S]*Watching exercises\/failing\//, at)
+    at = await out.waitFor(/all 3 checks pass[\s\S]*Watching exercises\/failing\//, at)
     atomicSave(attempt, stub, 2)
-    at = await out.waitFor(/0 of 2 checks pass[\s\S]*Watching exercises\/failing\//, at)
+    at = await out.waitFor(/1 of 3 checks pass[\s\S]*Watching exercises\/failing\//, at)
     atomicSave(attempt, solution, 3)
-    at = await out.waitFor(/all 2 checks pass[\s\S]*Watching exercises\/failing\//, at)
+    at = await out.waitFor(/all 3 checks pass[\s\S]*Watching exercises\/failing\//, at)
     rmSync(attempt)
     writeFileSync(attempt, stub)
-    at = await out.waitFor(/0 of 2 checks pass[\s\S]*Watching exercises\/failing\//, at)
+    at = await out.waitFor(/1 of 3 checks pass[\s\S]*Watching exercises\/failing\//, at)
     // One grade per save: the first, three atomic saves, the re-created file.
-    expect(out.text.match(/✓ failing: all 2 checks pass|✗ failing: \d+ of 2 checks pass|✗ failing: the code could not be loaded/g)).toHaveLength(5)
+    expect(out.text.match(/✓ failing: all 3 checks pass|✗ failing: \d+ of 3 checks pass|✗ failing: the code could not be loaded/g)).toHaveLength(5)
   })
 
   it('starts guided mode at the first unfinished exercise', async () => {
     child = spawnCli(course.root, ['start'])
     const out = output(child)
-    const at = await out.waitFor(/✓ passing: all 2 checks pass/)
+    const at = await out.waitFor(/✓ passing: all 3 checks pass/)
     await out.waitFor(/Well done! Press n for the next exercise\./, at)
     const exited = new Promise<number | null>((resolve) => child!.on('exit', resolve))
     child.kill('SIGTERM')

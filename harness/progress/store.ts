@@ -21,8 +21,16 @@ const exerciseStateSchema = z.looseObject({
   attempts: z.number().int().nonnegative().default(0),
   lastGradedAt: z.string().optional(),
   lastStatus: z.enum(['pass', 'fail', 'error']).optional(),
-  /** How many hint tiers were revealed. */
+  /** How many hint tiers were revealed (exercises without tasks). */
   hintsRevealed: z.number().int().nonnegative().default(0),
+  /** Hint tiers revealed per task, by task number. */
+  taskHints: z.record(z.string(), z.number().int().nonnegative()).optional(),
+  /** Tasks whose checks all passed in some grade (partial credit). */
+  tasksDone: z.array(z.number().int().positive()).optional(),
+  /** Tasks that passed in the latest grade: the first one missing is the task to hint. */
+  lastPassedTasks: z.array(z.number().int().positive()).optional(),
+  /** How many tasks the exercise had at the latest grade. */
+  taskCount: z.number().int().positive().optional(),
   /** When the learner looked at the reference solution before passing. */
   peekedAt: z.string().optional(),
 })
@@ -167,6 +175,11 @@ export function stateOf(progress: Progress, slug: string): ExerciseState {
 export function mutableStateOf(progress: Progress, slug: string): ExerciseState {
   progress.exercises[slug] ??= { attempts: 0, hintsRevealed: 0 }
   return progress.exercises[slug]
+}
+
+/** Hint tiers revealed for an exercise, over all its tasks. */
+export function hintsUsed(state: ExerciseState): number {
+  return state.hintsRevealed + Object.values(state.taskHints ?? {}).reduce((a, b) => a + b, 0)
 }
 
 export function timestamp(date = new Date()): string {

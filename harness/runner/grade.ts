@@ -5,8 +5,10 @@ import { stripVTControlCharacters } from 'node:util'
 import type { CoursePaths } from '../paths.ts'
 import type { ReportedCheck } from './collector.ts'
 import { INTEGRITY_ERROR } from '../spec-kit/integrity.ts'
+import { parseTaskBlockName } from '../spec-kit/task-name.ts'
 import {
   gradeStatus,
+  tasksOf,
   type CheckResult,
   type GradeListener,
   type GradeResult,
@@ -100,6 +102,7 @@ export async function grade(
       seed: request.seed ?? options.seed,
       status: gradeStatus(checks, typecheckResult, loadError, integrity),
       checks,
+      tasks: tasksOf(checks, taskTitles(names(outcome))),
       typecheck: typecheckResult,
       ...(loadError ? { loadError } : {}),
       ...(integrity.length ? { integrity } : {}),
@@ -135,10 +138,12 @@ export function assemble(
   const checks: CheckResult[] = names.map((name) => {
     const record = ended.get(name)
     if (record) return withLogs(toCheck(record), outcome.logs.get(name), paths.root)
+    const { name: short, task } = splitName(name)
+    const where = { name: short, ...(task !== undefined ? { task } : {}) }
     if (outcome.killedIn.includes(name)) {
-      return { name: checkName(name), status: 'timeout', message: outcome.killed ?? 'timed out: the check never finished' }
+      return { ...where, status: 'timeout', message: outcome.killed ?? 'timed out: the check never finished' }
     }
-    return { name: checkName(name), status: 'not-run', message: 'not run: an earlier check had to be stopped' }
+    return { ...where, status: 'not-run', message: 'not run: an earlier check had to be stopped' }
   })
 
   const codeDir = targetDir(paths, outcome.job.slug, outcome.job.target)
@@ -167,18 +172,23 @@ export function toCheck(record: ReportedCheck): CheckResult {
     record.state === 'fail' &&
     (error?.name === 'NoResponseError' || /^Test timed out in \d+ms/.test(error?.message ?? ''))
   let message = error?.message
+  // vitest's "// Object.is equality" says how it compared, not what was wrong.
+  if (message) message = message.replace(/\s*\/\/ Object\.is equality/g, '')
   if (message && /^Test timed out in (\d+)ms/.test(message)) {
     const ms = /^Test timed out in (\d+)ms/.exec(message)![1]
     message = `timed out after ${ms} ms: the check never finished (an await that never resolves?)`
   }
+  const { name, task } = splitName(record.name)
   return {
-    name: checkName(record.name),
+    name,
+    ...(task !== undefined ? { task } : {}),
     status: record.state === 'pass' ? 'pass' : timedOut ? 'timeout' : 'fail',
     ...(record.state === 'fail' && message ? { message } : {}),
     ...(record.state === 'fail' && error?.diff ? { diff: error.diff } : {}),
     ...(exchange ? { exchange } : {}),
     ...(exchanges.length ? { exchangeCount: exchanges.length } : {}),
     ...(record.meta?.seed !== undefined ? { seed: record.meta.seed } : {}),
+    ...(Array.isArray(record.meta?.apps) && record.meta.apps.length ? { apps: record.meta.apps.map(String) } : {}),
     durationMs: record.durationMs,
   }
 }
@@ -191,10 +201,28 @@ function withLogs(check: CheckResult, logs: string | undefined, root: string): C
   return { ...check, output, ...(denied ? { message: `${check.message ?? ''}\n(${denied})`.trim() } : {}) }
 }
 
-// "hello-hono > GET / answers 200" -> "GET / answers 200": the exercise name is said elsewhere.
-function checkName(fullName: string): string {
+// "users-crud > Task 2: Create a user > answers 201" -> task 2, "answers 201": the exercise and
+// the task are said elsewhere in the report.
+function splitName(fullName: string): { name: string; task?: number } {
   const parts = fullName.split(' > ')
-  return parts.length > 1 ? parts.slice(1).join(' > ') : fullName
+  const rest = parts.length > 1 ? parts.slice(1) : parts
+  const task = rest.length > 1 ? parseTaskBlockName(rest[0]!) : undefined
+  return task ? { name: rest.slice(1).join(' > '), task: task.id } : { name: rest.join(' > ') }
+}
+
+function names(outcome: ModuleOutcome): string[] {
+  return outcome.planned.length ? outcome.planned : outcome.ended.map((r) => r.name)
+}
+
+// Task titles come from the spec's own describe blocks, as vitest reported their names.
+function taskTitles(fullNames: string[]): Map<number, string> {
+  const titles = new Map<number, string>()
+  for (const fullName of fullNames) {
+    const parts = fullName.split(' > ')
+    const task = parts.length > 2 ? parseTaskBlockName(parts[1]!) : undefined
+    if (task && !titles.has(task.id)) titles.set(task.id, task.title)
+  }
+  return titles
 }
 
 // Every check failing with "createApp is not a function" means the export is missing or renamed.

@@ -5,6 +5,8 @@ import type { CheckResult, GradeResult } from './results.ts'
 
 export interface JsonTest {
   name: string
+  /** The task the test belongs to, as in Exercism's results.json v3 (absent for the type check). */
+  task_id?: number
   status: 'pass' | 'fail' | 'error'
   message?: string
   output?: string
@@ -22,6 +24,8 @@ export interface JsonResults {
   slug: string
   target: string
   seed: number
+  /** This course's addition: the exercise's tasks with their checks counted. */
+  tasks: { id: number; title: string; passed: number; total: number }[]
   tests: JsonTest[]
 }
 
@@ -29,6 +33,7 @@ export interface JsonResults {
 export function toJsonResults(result: GradeResult): JsonResults {
   const tests: JsonTest[] = result.checks.map((c) => ({
     name: c.name,
+    ...(c.task !== undefined ? { task_id: c.task } : {}),
     status: c.status === 'pass' ? 'pass' : c.status === 'fail' ? 'fail' : 'error',
     ...(c.message ? { message: c.message } : {}),
     ...(c.output ? { output: c.output } : {}),
@@ -60,6 +65,7 @@ export function toJsonResults(result: GradeResult): JsonResults {
     slug: result.slug,
     target: result.target.kind === 'mutant' ? `mutant:${result.target.name}` : result.target.kind,
     seed: result.seed,
+    tasks: result.tasks,
     tests,
   }
 }

@@ -9,8 +9,11 @@ export type CheckStatus = 'pass' | 'fail' | 'timeout' | 'not-run'
 
 /** One `it` of a hidden spec, as the learner sees it. */
 export interface CheckResult {
+  /** The check's name, without the exercise and the task. */
   name: string
   status: CheckStatus
+  /** The number of the task the check belongs to (specs group checks with the kit's `task`). */
+  task?: number
   /** Why it failed, in the spec's words (an assertion message, a timeout...). */
   message?: string
   /** Expected vs received, as a line diff ("- Expected" / "+ Received"). */
@@ -21,6 +24,8 @@ export interface CheckResult {
   exchangeCount?: number
   /** Set when the check drew random data: replaying with this seed reproduces it. */
   seed?: number
+  /** How each app the check built was configured, when the spec said (the kit's `build`). */
+  apps?: string[]
   /** What the learner's code printed with console.log during the check. */
   output?: string
   durationMs?: number
@@ -53,6 +58,14 @@ export interface TypecheckResult {
 
 export type GradeStatus = 'pass' | 'fail' | 'error'
 
+/** One numbered task of an exercise, as this grade found it. */
+export interface TaskResult {
+  id: number
+  title: string
+  passed: number
+  total: number
+}
+
 export interface GradeResult {
   slug: string
   target: Target
@@ -60,6 +73,8 @@ export interface GradeResult {
   /** pass: every check and the type check passed; error: the code could not be loaded or run. */
   status: GradeStatus
   checks: CheckResult[]
+  /** The exercise's tasks in order, with their checks counted (empty for a spec without tasks). */
+  tasks: TaskResult[]
   typecheck: TypecheckResult
   loadError?: LoadError
   /** Why this grade cannot be trusted (the code under test tampered with the grader); any makes it an error. */
@@ -74,6 +89,24 @@ export type GradeEvent =
   | { type: 'killed'; slug: string; reason: string }
 
 export type GradeListener = (event: GradeEvent) => void
+
+/** Groups checks into their tasks, in task order. */
+export function tasksOf(checks: CheckResult[], titles: Map<number, string>): TaskResult[] {
+  const tasks = new Map<number, TaskResult>()
+  for (const check of checks) {
+    if (check.task === undefined) continue
+    const task = tasks.get(check.task) ?? { id: check.task, title: titles.get(check.task) ?? `Task ${check.task}`, passed: 0, total: 0 }
+    task.total++
+    if (check.status === 'pass') task.passed++
+    tasks.set(check.task, task)
+  }
+  return [...tasks.values()].sort((a, b) => a.id - b.id)
+}
+
+/** The task a learner is on: the first one with a check that does not pass. */
+export function currentTask(result: Pick<GradeResult, 'tasks'>): TaskResult | undefined {
+  return result.tasks.find((t) => t.passed < t.total)
+}
 
 /** The overall status from the parts. */
 export function gradeStatus(

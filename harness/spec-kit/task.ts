@@ -3,17 +3,7 @@
 // part of every check's name: the runner reads it back from vitest's own results (it is never
 // told separately), and plain vitest output shows the same grouping.
 import { describe } from 'vitest'
-
-/** The describe-block name of task `id`: "Task 2: Create a user". */
-export function taskBlockName(id: number, title: string): string {
-  return `Task ${id}: ${title}`
-}
-
-/** Parses a describe-block name made by taskBlockName, or undefined for any other name. */
-export function parseTaskBlockName(name: string): { id: number; title: string } | undefined {
-  const m = /^Task (\d+): (.+)$/.exec(name)
-  return m ? { id: Number(m[1]), title: m[2]! } : undefined
-}
+import { taskBlockName } from './task-name.ts'
 
 /** Declares task `id` of the exercise; its checks are the `it`s inside `body`. */
 export function task(id: number, title: string, body: () => void): void {

@@ -1,5 +1,6 @@
 // Renders one recorded HTTP exchange the way a learner reads it: the request sent, then the
 // response received, with bodies pretty-printed when they are JSON.
+import { STATUS_CODES } from 'node:http'
 import type { Exchange } from '../runner/results.ts'
 import type { Colors } from './output.ts'
 
@@ -44,16 +45,18 @@ function body(text: string): string[] {
     : lines
 }
 
+// RFC 9110's reason phrases where Node still uses older ones; Node's table for the rest.
 const STATUS_TEXT: Record<number, string> = {
+  413: 'Content Too Large', 422: 'Unprocessable Content',
   200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No Content', 301: 'Moved Permanently',
   302: 'Found', 304: 'Not Modified', 307: 'Temporary Redirect', 308: 'Permanent Redirect',
   400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found',
   405: 'Method Not Allowed', 406: 'Not Acceptable', 409: 'Conflict', 410: 'Gone',
-  412: 'Precondition Failed', 415: 'Unsupported Media Type', 422: 'Unprocessable Content',
+  412: 'Precondition Failed', 415: 'Unsupported Media Type',
   428: 'Precondition Required', 429: 'Too Many Requests', 500: 'Internal Server Error',
   502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout',
 }
 
 function statusText(status: number): string {
-  return STATUS_TEXT[status] ?? ''
+  return STATUS_TEXT[status] ?? STATUS_CODES[status] ?? ''
 }

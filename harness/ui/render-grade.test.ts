@@ -10,6 +10,7 @@ const base: GradeResult = {
   seed: 1234,
   status: 'fail',
   checks: [],
+  tasks: [],
   typecheck: { status: 'pass', errors: [] },
   durationMs: 10,
 }
@@ -38,7 +39,8 @@ describe('renderGrade', () => {
       },
       c,
     )
-    expect(text).toContain('✗ rate-limit: 1 of 2 checks pass')
+    expect(text).toContain('✗ rate-limit: 2 of 3 checks pass (type check included)')
+    expect(text.trimEnd().split('\n').at(-1)).toContain('✗ rate-limit:')
     expect(text).toContain('GET /api/resource\n        X-API-Key: k1')
     expect(text).toContain('200 OK\n        content-type: application/json')
     expect(text).not.toContain('date: today')
@@ -71,7 +73,7 @@ describe('renderGrade', () => {
       { ...base, checks: [{ name: 'x', status: 'pass' }], typecheck: { status: 'fail', errors: [{ file: 'exercises/a/app.ts', line: 2, column: 5, code: 'TS2322', message: 'Type mismatch' }] } },
       c,
     )
-    expect(text).toContain('1 of 1 checks pass, and the type check fails')
+    expect(text).toContain('1 of 2 checks pass (type check included)')
     expect(text).toContain('exercises/a/app.ts:2:5 Type mismatch TS2322')
   })
 
@@ -80,6 +82,7 @@ describe('renderGrade', () => {
     const text = renderGrade(
       { ...base, checks: [{ name: 'big', status: 'fail', message: 'm', diff, output: 'y'.repeat(5000) }] },
       c,
+      { detailBudget: 500 },
     )
     expect(text).toContain('… (63 more lines)')
     expect(text).not.toContain('+ line 99')
@@ -91,5 +94,65 @@ describe('renderGrade', () => {
     const text = renderGrade({ ...base, status: 'error', integrity: ['the run reported checks the spec does not have: "x"'] }, c)
     expect(text).toContain('cannot be trusted')
     expect(text).toContain('the run reported checks the spec does not have: "x"')
+  })
+
+  describe('with tasks', () => {
+    const failing = (name: string, task: number) => ({
+      name,
+      task,
+      status: 'fail' as const,
+      message: `${name} failed`,
+      exchange: { id: 0, request: { method: 'GET', path: `/${name}`, headers: {} }, response: { status: 501, headers: {}, body: '' } },
+    })
+    const result: GradeResult = {
+      ...base,
+      checks: [
+        { name: 'lists', task: 1, status: 'pass' },
+        { name: 'lists empty', task: 1, status: 'pass' },
+        ...['a', 'b', 'c', 'd', 'e'].map((n) => failing(`create-${n}`, 2)),
+        failing('rejects', 3),
+      ],
+      tasks: [
+        { id: 1, title: 'List users', passed: 2, total: 2 },
+        { id: 2, title: 'Create a user', passed: 0, total: 5 },
+        { id: 3, title: 'Validation errors', passed: 0, total: 1 },
+      ],
+    }
+
+    it('leads with the task you are on, shows at most three of its failures in full, and ends with the verdict', () => {
+      const text = renderGrade(result, c)
+      const lines = text.trimEnd().split('\n')
+      expect(lines[0]).toBe('rate-limit · Task 2 of 3: Create a user')
+      expect(text).toContain('✓ Task 1: List users  2 of 2')
+      expect(text).toContain('✗ Task 2: Create a user  0 of 5')
+      expect(text).toContain('· Task 3: Validation errors  0 of 1')
+      // Passed task: one line, its checks not listed; later task: one line, its failure not shown.
+      expect(text).not.toContain('lists empty')
+      expect(text).not.toContain('rejects failed')
+      expect(text.match(/Request sent/g)).toHaveLength(3)
+      expect(text).toContain('create-d')
+      expect(text).not.toContain('create-d failed')
+      expect(text).toContain('(2 more failing checks not shown in full')
+      expect(text).toContain('501 Not Implemented')
+      expect(lines.at(-1)).toBe('✗ rate-limit: 3 of 9 checks pass (type check included); 1 of 3 tasks done, next: task 2')
+    })
+
+    it('says how the app was built when the spec recorded it', () => {
+      const text = renderGrade({ ...result, checks: result.checks.map((ch) => ({ ...ch, apps: ["{ greeting: 'Hallo' }"] })) }, c)
+      expect(text).toContain("(app created with { greeting: 'Hallo' })")
+    })
+
+    it('fits a report of many long failures on one screen', () => {
+      const body = JSON.stringify(Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`field${i}`, i])))
+      const diff = ['- Expected', '+ Received', '', ...Array.from({ length: 60 }, (_, i) => `+ line ${i}`)].join('\n')
+      const long = (name: string) => ({ ...failing(name, 2), diff, exchange: { ...failing(name, 2).exchange, response: { status: 200, headers: {}, body } } })
+      const text = renderGrade({ ...result, checks: [...result.checks.slice(0, 2), ...['a', 'b', 'c', 'd'].map(long), failing('rejects', 3)] }, c)
+      expect(text.trimEnd().split('\n').length).toBeLessThanOrEqual(60)
+    })
+
+    it('counts a one-check, no-type-check grade in the singular', () => {
+      const text = renderGrade({ ...base, status: 'pass', checks: [{ name: 'x', status: 'pass' }], typecheck: { status: 'skipped', errors: [] } }, c)
+      expect(text).toContain('✓ rate-limit: its one check passes')
+    })
   })
 })

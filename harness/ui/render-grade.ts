@@ -1,20 +1,31 @@
-// Renders a GradeResult for the terminal: a headline, each check, and for failing checks what
-// was asked, what came back and what was expected. Nothing of the harness's own stack.
-import type { CheckResult, GradeResult } from '../runner/results.ts'
+// Renders a GradeResult for the terminal: the task you are on, each check, and for failing
+// checks what was asked, what came back and what was expected; the verdict last. Nothing of the
+// harness's own stack.
+import { currentTask, type CheckResult, type GradeResult } from '../runner/results.ts'
 import type { Colors } from './output.ts'
 import { renderExchange } from './render-exchange.ts'
 
 export interface RenderOptions {
   /** How many failing checks to show in full; the rest are listed by name. */
   detailed?: number
+  /** Lines the detailed failures may take together (the report should fit on one screen). */
+  detailBudget?: number
 }
 
 const MARK: Record<CheckResult['status'], string> = { pass: '✓', fail: '✗', timeout: '⧗', 'not-run': '-' }
 
-/** The full report of one grade. */
+/**
+ * The full report of one grade. With tasks: the task you are on with its checks (the first
+ * failing ones in full), every other task one line. The verdict comes last, so that it is the
+ * last thing on screen after every re-grade.
+ */
 export function renderGrade(result: GradeResult, c: Colors, options: RenderOptions = {}): string {
   const detailed = options.detailed ?? 3
-  const out: string[] = [headline(result, c), '']
+  const out: string[] = []
+  const current = currentTask(result)
+  if (current && !result.loadError && !result.integrity?.length) {
+    out.push(c.bold(`${result.slug} · Task ${current.id} of ${result.tasks.length}: ${current.title}`), '')
+  }
   if (result.integrity?.length) {
     out.push(...result.integrity.map((problem) => `  ${c.red(problem)}`), '')
   }
@@ -26,37 +37,80 @@ export function renderGrade(result: GradeResult, c: Colors, options: RenderOptio
     if (e.frame) out.push('', ...e.frame.split('\n').map((l) => `    ${l}`))
     out.push('')
   }
-  let shown = 0
-  for (const check of result.checks) {
-    const colour = check.status === 'pass' ? c.green : check.status === 'not-run' ? c.dim : c.red
-    out.push(`  ${colour(MARK[check.status])} ${check.status === 'pass' ? check.name : colour(check.name)}`)
-    if (check.status === 'pass' || check.status === 'not-run') continue
-    if (shown++ >= detailed) continue
-    out.push(...renderFailure(check, c).map((l) => (l ? `      ${l}` : '')), '')
+  const budget = { full: detailed, lines: options.detailBudget ?? 36, skipped: 0 }
+  if (result.tasks.length && !result.loadError) {
+    for (const task of result.tasks) {
+      const checks = result.checks.filter((ch) => ch.task === task.id)
+      const done = task.passed === task.total
+      const count = c.dim(`${task.passed} of ${task.total}`)
+      if (task === current) {
+        out.push(`  ${c.red('✗')} ${c.bold(`Task ${task.id}: ${task.title}`)}  ${count}`)
+        out.push(...renderChecks(checks, c, budget, '    '), '')
+      } else if (done) {
+        out.push(`  ${c.green('✓')} Task ${task.id}: ${task.title}  ${count}`)
+      } else {
+        out.push(c.dim(`  · Task ${task.id}: ${task.title}  ${task.passed} of ${task.total}`))
+      }
+    }
+    const untasked = result.checks.filter((ch) => ch.task === undefined)
+    if (untasked.length) out.push(...renderChecks(untasked, c, budget, '  '))
+  } else {
+    out.push(...renderChecks(result.checks, c, budget, '  '))
   }
-  const hidden = result.checks.filter((ch) => ch.status === 'fail' || ch.status === 'timeout').length - detailed
-  if (hidden > 0) out.push('', c.dim(`  (${hidden} more failing check${hidden > 1 ? 's' : ''} not shown in full: fix the ones above first)`))
+  const hidden = budget.skipped
+  if (hidden > 0) out.push(c.dim(`  (${hidden} more failing check${hidden > 1 ? 's' : ''} not shown in full: fix the ones above first)`))
   out.push(...renderTypecheck(result, c))
   const seed = result.checks.find((ch) => ch.status !== 'pass' && ch.seed !== undefined)?.seed
   if (seed !== undefined && result.status !== 'pass') {
     out.push('', c.dim(`  Random test data came from seed ${seed}. Replay it with: npm run exercise ${result.slug} -- --seed ${seed}`))
   }
+  out.push('', verdict(result, c))
   return `${out.join('\n').replace(/[ \t]+$/gm, '')}\n`
 }
 
-function headline(result: GradeResult, c: Colors): string {
-  const passed = result.checks.filter((ch) => ch.status === 'pass').length
-  const total = result.checks.length
-  if (result.status === 'pass') return c.green(c.bold(`✓ ${result.slug}: all ${total} checks pass`))
+// One line per check; failing ones in full while the budget lasts (count and lines).
+function renderChecks(checks: CheckResult[], c: Colors, budget: { full: number; lines: number; skipped: number }, indent: string): string[] {
+  const out: string[] = []
+  for (const check of checks) {
+    const colour = check.status === 'pass' ? c.green : check.status === 'not-run' ? c.dim : c.red
+    out.push(`${indent}${colour(MARK[check.status])} ${check.status === 'pass' ? check.name : colour(check.name)}`)
+    if (check.status === 'pass' || check.status === 'not-run') continue
+    if (budget.full <= 0 || budget.lines <= 0) {
+      budget.skipped++
+      continue
+    }
+    const failure = renderFailure(check, c)
+    const shown = failure.length > budget.lines ? [...failure.slice(0, budget.lines), c.dim(`… (${failure.length - budget.lines} more lines)`)] : failure
+    budget.full--
+    budget.lines -= shown.length
+    out.push(...shown.map((l) => (l ? `${indent}    ${l}` : '')), '')
+  }
+  return out
+}
+
+/** The one-line verdict, e.g. "✗ users-crud: 9 of 26 checks pass (type check included)". */
+export function verdict(result: GradeResult, c: Colors): string {
+  const typed = result.typecheck.status !== 'skipped' ? 1 : 0
+  const total = result.checks.length + typed
+  const passed = result.checks.filter((ch) => ch.status === 'pass').length + (result.typecheck.status === 'pass' ? 1 : 0)
+  const counted = typed ? ' (type check included)' : ''
+  if (result.status === 'pass') return c.green(c.bold(`✓ ${result.slug}: ${total === 1 ? 'its one check passes' : `all ${total} checks pass`}${counted}`))
   if (result.integrity?.length) return c.red(c.bold(`✗ ${result.slug}: this grade cannot be trusted, so it does not count`))
   if (result.loadError) return c.red(c.bold(`✗ ${result.slug}: the code could not be loaded, so no check ran`))
-  const typeNote = result.typecheck.status === 'fail' ? ', and the type check fails' : ''
-  return c.red(c.bold(`✗ ${result.slug}: ${passed} of ${total} checks pass${typeNote}`))
+  const current = currentTask(result)
+  const tasks = result.tasks.length ? `; ${result.tasks.filter((t) => t.passed === t.total).length} of ${plural(result.tasks.length, 'task')} done` : ''
+  const next = current ? `, next: task ${current.id}` : ''
+  return c.red(c.bold(`✗ ${result.slug}: ${passed} of ${plural(total, 'check')} pass${counted}${tasks}${next}`))
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`
 }
 
 function renderFailure(check: CheckResult, c: Colors): string[] {
   const lines: string[] = []
   if (check.message) lines.push(...cut(check.message.split('\n'), MAX_MESSAGE_LINES).map((l) => c.yellow(l)))
+  for (const app of check.apps ?? []) lines.push(c.dim(`(app created with ${app})`))
   if (check.exchange) {
     lines.push('')
     lines.push(...renderExchange(check.exchange, c, '').split('\n'))

@@ -12,6 +12,7 @@ import { typescriptFiles } from '../course/exercise-files.ts'
 import { typecheck } from '../runner/typecheck.ts'
 import { createSession } from '../runner/vitest-session.ts'
 import { DEFAULT_SEED_COUNT, MAX_SEED, seedRun } from './soak-seeds.ts'
+import { mentionProblems } from './mentions.ts'
 
 export interface ExerciseReport {
   slug: string
@@ -22,6 +23,8 @@ export interface ExerciseReport {
   stubFailing: number
   mutantsCaught: number
   mutants: number
+  /** The untouched stub's grade, for a check of how its report reads. */
+  stub?: GradeResult
 }
 
 export interface VerifyReport {
@@ -54,7 +57,7 @@ export async function verifyCourse(paths: CoursePaths, options: VerifyOptions = 
 
   problems.push(...orderProblems(catalog))
   const selected = options.only?.length ? catalog.exercises.filter((e) => options.only!.includes(e.slug)) : catalog.exercises
-  const reports = new Map(selected.map((e) => [e.slug, metadataReport(paths, e, options)]))
+  const reports = new Map(selected.map((e) => [e.slug, metadataReport(paths, catalog, e, options)]))
   const runnable = selected.filter((e) => existsSync(paths.spec(e.slug)))
 
   options.onProgress?.('type-checking solutions, stubs and mutants')
@@ -69,7 +72,8 @@ export async function verifyCourse(paths: CoursePaths, options: VerifyOptions = 
   // so they go in batches through one session (its workers and transforms are reused).
   const requests: GradeRequest[] = [
     ...runnable.flatMap((e) => [
-      { slug: e.slug, target: { kind: 'stub' } as const, bail: true },
+      // Not stopped at the first failure: the stub's full report is what a learner first sees.
+      { slug: e.slug, target: { kind: 'stub' } as const },
       ...mutantNames(paths, e.slug).map((name) => ({ slug: e.slug, target: { kind: 'mutant', name } as const, bail: true })),
     ]),
     ...seeds.flatMap((seed) => runnable.map((e) => ({ slug: e.slug, target: { kind: 'solution' } as const, seed }))),
@@ -86,7 +90,8 @@ export async function verifyCourse(paths: CoursePaths, options: VerifyOptions = 
   } finally {
     await session.close()
   }
-  for (const result of results) judge(reports.get(result.slug)!, result)
+  const bySlug = new Map(runnable.map((e) => [e.slug, e]))
+  for (const result of results) judge(reports.get(result.slug)!, result, bySlug.get(result.slug)!)
   for (const report of reports.values()) {
     const more = report.failingSeeds.length - SHOWN_FAILING_SEEDS
     if (more > 0) {
@@ -105,10 +110,14 @@ export async function verifyCourse(paths: CoursePaths, options: VerifyOptions = 
   return { problems, exercises: [...reports.values()], seconds: (Date.now() - started) / 1000, seeds }
 }
 
-function metadataReport(paths: CoursePaths, e: Exercise, options: VerifyOptions): ExerciseReport {
+function metadataReport(paths: CoursePaths, catalog: Catalog, e: Exercise, options: VerifyOptions): ExerciseReport {
   const problems: string[] = []
   const report: ExerciseReport = { slug: e.slug, problems, failingSeeds: [], checks: 0, stubFailing: 0, mutantsCaught: 0, mutants: 0 }
-  if (e.hints.length < 2) problems.push(`has ${e.hints.length} hint tier(s); at least 2 are needed`)
+  problems.push(...mentionProblems(paths, catalog, e))
+  e.tasks.forEach((task, i) => {
+    const which = e.tasked ? `task ${i + 1} ("${task.title}")` : 'the exercise'
+    if (task.hints.length < 2) problems.push(`${which} has ${task.hints.length} hint tier(s); at least 2 are needed`)
+  })
   if (e.questions.length < 1) problems.push('covers no seed question')
   const required: [string, string][] = [
     [paths.exerciseFile(e.slug), 'the learner stub'],
@@ -137,9 +146,10 @@ function metadataReport(paths: CoursePaths, e: Exercise, options: VerifyOptions)
   return report
 }
 
-function judge(report: ExerciseReport, result: GradeResult): void {
+function judge(report: ExerciseReport, result: GradeResult, exercise: Exercise): void {
   switch (result.target.kind) {
     case 'solution':
+      if (!report.checks) report.problems.push(...taskProblems(exercise, result))
       report.checks = result.checks.length
       if (result.status === 'pass') break
       report.failingSeeds.push(result.seed)
@@ -155,6 +165,7 @@ function judge(report: ExerciseReport, result: GradeResult): void {
       report.stubFailing = result.checks.filter((c) => c.status === 'fail' || c.status === 'timeout').length
       if (result.loadError) report.problems.push(`the stub does not load: ${result.loadError.message}`)
       else if (result.status === 'pass') report.problems.push('the untouched stub passes every check')
+      else report.stub = result
       break
     case 'mutant':
       report.mutants++
@@ -165,6 +176,24 @@ function judge(report: ExerciseReport, result: GradeResult): void {
     case 'attempt':
       break
   }
+}
+
+/** The spec's tasks must be the catalog's, in order, and hold every check. */
+export function taskProblems(exercise: Exercise, result: GradeResult): string[] {
+  const problems: string[] = []
+  const spec = result.tasks.map((t) => t.title)
+  if (!exercise.tasked) {
+    if (spec.length) problems.push(`the spec has tasks (${spec.join('; ')}) but the catalog lists none: add them with their hints`)
+    return problems
+  }
+  const catalog = exercise.tasks.map((t) => t.title)
+  if (!spec.length) problems.push('the catalog lists tasks but the spec groups no checks with task(n, title, ...)')
+  else if (spec.join('\n') !== catalog.join('\n') || result.tasks.some((t, i) => t.id !== i + 1)) {
+    problems.push(`the spec's tasks (${result.tasks.map((t) => `${t.id}. ${t.title}`).join('; ')}) differ from the catalog's (${catalog.map((t, i) => `${i + 1}. ${t}`).join('; ')})`)
+  }
+  const loose = result.checks.filter((c) => c.task === undefined)
+  if (spec.length && loose.length) problems.push(`${loose.length} check(s) belong to no task, e.g. "${loose[0]!.name}"`)
+  return problems
 }
 
 /** Spec runs per vitest run. */
