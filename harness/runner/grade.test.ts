@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { coursePaths } from '../paths.ts'
 import { assemble, describeLoadError, toCheck } from './grade.ts'
 import type { ReportedCheck } from './collector.ts'
@@ -53,23 +56,51 @@ describe('assemble', () => {
     const failing = { state: 'fail' as const, errors: [{ message: '(0 , __vi_import_0__.createApp) is not a function' }] }
     const result = assemble(outcome({ planned: ['ex > a', 'ex > b'], ended: [record('a', failing), record('b', failing)] }), paths)
     expect(result.checks).toEqual([])
-    expect(result.loadError?.message).toContain('exercises/ex/app.ts does not export a function named `createApp`')
+    expect(result.loadError).toMatchObject({ file: 'exercises/ex/app.ts' })
+    expect(result.loadError?.message).toContain('This file does not export a function named `createApp`')
   })
 
   it('turns a module that never loaded into a load error', () => {
     const result = assemble(outcome({ moduleErrors: [{ message: 'Unexpected token', stack: 'at /course/exercises/ex/app.ts:4:2' }] }), paths)
-    expect(result.loadError).toMatchObject({ file: 'exercises/ex/app.ts', line: 4, column: 2, message: 'Unexpected token' })
+    expect(result.loadError).toMatchObject({ file: 'exercises/ex/app.ts', line: 4, column: 2, syntax: true })
+    expect(result.loadError?.message).toMatch(/^Syntax error: Unexpected token\./)
   })
 })
 
 describe('describeLoadError', () => {
-  it('keeps the compiler lines, drops stack frames and the course root', () => {
+  it('turns a compiler banner into one sentence with the place', () => {
     const error = describeLoadError(
-      { message: 'Transform failed with 1 error:\n/course/exercises/ex/app.ts:9:23: ERROR: Expected ","\n    at failure (/x/node_modules/esbuild.js:1:1)' },
+      { message: 'Transform failed with 1 error:\n/course/exercises/ex/app.ts:9:23: ERROR: Expected "," but found ")"\n    at failure (/x/node_modules/esbuild.js:1:1)' },
       paths,
       paths.exercise('ex'),
     )
-    expect(error.message).toBe('Transform failed with 1 error:\nexercises/ex/app.ts:9:23: ERROR: Expected ","')
-    expect(error).toMatchObject({ file: 'exercises/ex/app.ts', line: 9, column: 23 })
+    expect(error.message).not.toContain('Transform failed')
+    expect(error.message).toMatch(/^Syntax error: /)
+    expect(error).toMatchObject({ file: 'exercises/ex/app.ts', line: 9, column: 23, syntax: true })
+  })
+
+  it('reads the place from the compiler frame and frames the learner\'s own lines', () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'course-frame-'))
+    try {
+      const here = coursePaths(root)
+      mkdirSync(here.exercise('ex'), { recursive: true })
+      writeFileSync(path.join(here.exercise('ex'), 'app.ts'), 'const a = 1\nexport function f() {\n  return a +\n}\n')
+      const error = describeLoadError(
+        { message: 'Transform failed with 1 error:\n[PARSE_ERROR] Unexpected token\n    ╭─[ exercises/ex/app.ts:4:1 ]\n    │' },
+        here,
+        here.exercise('ex'),
+      )
+      expect(error).toMatchObject({ file: path.join('exercises', 'ex', 'app.ts'), line: 4, column: 1, syntax: true })
+      expect(error.message).toBe('Syntax error: Unexpected token. Fix it and save; nothing can run until the file parses.')
+      expect(error.frame).toBe(['  2 | export function f() {', '  3 |   return a +', '> 4 | }', '    | ^', '  5 | '].join('\n'))
+    } finally {
+      rmSync(root, { recursive: true, force: true })
+    }
+  })
+
+  it('keeps the message of an exception at import time, without stack frames or the course root', () => {
+    const error = describeLoadError({ message: 'boom at /course/exercises/ex/app.ts:3:7\n    at x (/x/node_modules/a.js:1:1)' }, paths, paths.exercise('ex'))
+    expect(error.message).toBe('boom at exercises/ex/app.ts:3:7')
+    expect(error.syntax).toBeUndefined()
   })
 })

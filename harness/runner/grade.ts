@@ -1,5 +1,6 @@
 // Grades exercises: runs the hidden specs (through a vitest session) and the type check side
 // by side, and turns what they report into GradeResults. Never prints.
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { stripVTControlCharacters } from 'node:util'
 import type { CoursePaths } from '../paths.ts'
@@ -152,12 +153,12 @@ export function assemble(
   }
   if (outcome.killed && outcome.ended.length === 0 && outcome.killedIn.length === 0) {
     const file = path.relative(paths.root, path.join(codeDir, 'app.ts'))
-    return { checks: [], loadError: { file, message: `${file} never finished loading: ${outcome.killed}` }, integrity }
+    return { checks: [], loadError: { file, message: `This file never finished loading: ${outcome.killed}` }, integrity }
   }
   const missing = missingExport(checks)
   if (missing) {
     const file = path.relative(paths.root, path.join(codeDir, 'app.ts'))
-    return { checks: [], loadError: { file, message: `${file} does not export a function named \`${missing}\`. Keep the \`export function ${missing}(...)\` the stub started with.` }, integrity }
+    return { checks: [], loadError: { file, message: `This file does not export a function named \`${missing}\`. Keep the \`export function ${missing}(...)\` the stub started with.` }, integrity }
   }
   return { checks, integrity }
 }
@@ -244,7 +245,7 @@ export function describeLoadError(
   codeDir?: string,
 ): LoadError {
   const dirs = [codeDir, paths.solutionsDir, paths.exercisesDir].filter((d): d is string => !!d)
-  const text = `${error.message}\n${error.stack ?? ''}`
+  const text = stripVTControlCharacters(`${error.message}\n${error.stack ?? ''}`)
   let location: { file: string; line?: number; column?: number } | undefined
   for (const dir of dirs) {
     const escaped = dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
@@ -258,7 +259,30 @@ export function describeLoadError(
       break
     }
   }
+  // The compiler's own report names the file relative to the course: "╭─[ exercises/x/app.ts:18:1 ]".
+  const framed = /╭─\[\s*([^\]:]+\.ts):(\d+):(\d+)\s*\]/.exec(text)
+  if (framed && (!location || location.line === undefined)) {
+    location = { file: path.relative(paths.root, path.resolve(paths.root, framed[1]!)), line: Number(framed[2]), column: Number(framed[3]) }
+  }
+  const syntax = /\[PARSE_ERROR\]|Transform failed|SyntaxError|Unexpected token|Expected .* but found/.test(text)
   const denied = describeAccessDenied(text, paths.root)
+  if (syntax && !denied) {
+    // One sentence and a frame of the learner's own lines, instead of the compiler's banner.
+    const firstLine = text.split('\n').find((l) => l.trim() && !/^Transform failed/.test(l) && !/^\s+at /.test(l))
+    const reason =
+      /\[PARSE_ERROR\]\s*(?:Error:\s*)?([^\n]+)/.exec(text)?.[1] ??
+      /SyntaxError:\s*([^\n]+)/.exec(text)?.[1] ??
+      /ERROR:\s*([^\n]+)/.exec(text)?.[1] ??
+      firstLine ??
+      'the code does not parse'
+    const frame = location?.line ? sourceFrame(path.join(paths.root, location.file), location.line, location.column) : undefined
+    return {
+      message: `Syntax error: ${reason.trim().replace(/\.$/, '')}. Fix it and save; nothing can run until the file parses.`,
+      syntax: true,
+      ...(location ?? {}),
+      ...(frame ? { frame } : {}),
+    }
+  }
   // Keep the compiler's own lines ("Transform failed with 1 error:" says little alone), not vitest's.
   const message = denied ? `Your code ${denied.replace(/^your code /, '')}` : stripVTControlCharacters(error.message)
     .split('\n')
@@ -268,4 +292,24 @@ export function describeLoadError(
     .replaceAll(paths.root + path.sep, '')
     .replace(/^\[vite\] /, '')
   return { message, ...(location ?? {}), ...(error.frame ? { frame: error.frame } : {}) }
+}
+
+/** Lines around `line` of `file` with the line marked and a caret under `column` (1-based). */
+export function sourceFrame(file: string, line: number, column?: number): string | undefined {
+  let lines: string[]
+  try {
+    lines = readFileSync(file, 'utf8').split('\n')
+  } catch {
+    return undefined
+  }
+  if (line < 1 || line > lines.length + 1) return undefined
+  const from = Math.max(1, line - 2)
+  const to = Math.min(lines.length, line + 1)
+  const width = String(to).length
+  const out: string[] = []
+  for (let n = from; n <= to; n++) {
+    out.push(`${n === line ? '>' : ' '} ${String(n).padStart(width)} | ${lines[n - 1] ?? ''}`)
+    if (n === line && column) out.push(`  ${' '.repeat(width)} | ${' '.repeat(Math.max(0, column - 1))}^`)
+  }
+  return out.join('\n')
 }

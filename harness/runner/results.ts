@@ -40,6 +40,8 @@ export interface SourceLocation {
 /** The learner's code could not even be loaded: a syntax error, a throw at import time, a missing export. */
 export interface LoadError extends Partial<SourceLocation> {
   message: string
+  /** The code does not parse: the type check's errors say the same thing again, so the report leaves them out. */
+  syntax?: boolean
   /** A few lines of source around the problem, when known. */
   frame?: string
 }

@@ -59,12 +59,14 @@ export function renderGrade(result: GradeResult, c: Colors, options: RenderOptio
   }
   const hidden = budget.skipped
   if (hidden > 0) out.push(c.dim(`  (${hidden} more failing check${hidden > 1 ? 's' : ''} not shown in full: fix the ones above first)`))
-  out.push(...renderTypecheck(result, c))
+  // A file that does not parse fails the type check too; saying it twice helps nobody.
+  if (!result.loadError?.syntax) out.push(...renderTypecheck(result, c))
   const seed = result.checks.find((ch) => ch.status !== 'pass' && ch.seed !== undefined)?.seed
   if (seed !== undefined && result.status !== 'pass') {
     out.push('', c.dim(`  Random test data came from seed ${seed}. Replay it with: npm run exercise ${result.slug} -- --seed ${seed}`))
   }
-  out.push('', verdict(result, c))
+  if (out.at(-1) !== '') out.push('')
+  out.push(verdict(result, c))
   return `${out.join('\n').replace(/[ \t]+$/gm, '')}\n`
 }
 
