@@ -18,14 +18,23 @@
 //   chose v1); Deprecation as `true`, as an HTTP-date or in milliseconds
 // - Sunset missing, written as an ISO date, or ignoring the sunsetAt option
 // - no successor-version link, or one pointing at the list from an item (or at /api/v1)
-// - Vary: Accept missing on some unversioned responses (query-chosen ones, errors)
+// - Vary: Accept missing on some unversioned responses (query-chosen ones, errors, a 404)
+// - `7x` or `7.0` read as user 7 (parseInt, Number); a path version read with Number() or
+//   case-insensitively, so `/api/v01/users`, `/api/v1.0/users` or `/api/V2/users` is served
+// - a version looked up with `in` or a plain object, so `?version=constructor`, `__proto__` or
+//   `toString` is taken for a version (or crashes); `?version=01` or `vnd.shop.v01+json` read
+//   with Number() as v1
+// - header values cached at module level, so a second app answers with the first one's dates
+// - a crash on an empty user list; the caller's users changed in place
 import { describe, expect, it } from 'vitest'
 import {
+  build,
   client,
   focusOn,
   parseLinkHeader,
   parseTokenList,
   random,
+  task,
   type Reply,
   type Rng,
 } from '../../harness/spec-kit/index.ts'
@@ -33,10 +42,6 @@ import { createApp, type User } from '../../exercises/api-versioning/app.ts'
 
 const V1_TYPE = 'application/vnd.shop.v1+json'
 const V2_TYPE = 'application/vnd.shop.v2+json'
-// RFC 9110's IMF-fixdate: `Sun, 06 Nov 1994 08:49:37 GMT`.
-const DAY = '(Mon|Tue|Wed|Thu|Fri|Sat|Sun)'
-const MONTH = '(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)'
-const IMF_FIXDATE = new RegExp(`^${DAY}, \\d{2} ${MONTH} \\d{4} \\d{2}:\\d{2}:\\d{2} GMT$`)
 
 const capitalized = (word: string) => word[0]!.toUpperCase() + word.slice(1)
 
@@ -154,289 +159,359 @@ async function request(
 }
 
 describe('api-versioning', () => {
-  it('serves /api/v1/users as a plain array of { id, name } with name "First Last"', async () => {
-    const users = makeUsers(random())
-    const res = await client(createApp({ users })).get('/api/v1/users')
-    expect(res).toHaveStatus(200)
-    expect(res).toHaveJsonBody(users.map(asV1))
-    expectMediaType(res, 'application/json')
-  })
+  task(1, 'Serve v1 and v2 by path', () => {
+    it('serves /api/v1/users as a plain array of { id, name } with name "First Last"', async () => {
+      const users = makeUsers(random())
+      const res = await client(createApp({ users })).get('/api/v1/users')
+      expect(res).toHaveStatus(200)
+      expect(res).toHaveJsonBody(users.map(asV1))
+      expectMediaType(res, 'application/json')
+    })
 
-  it('serves /api/v2/users as { data, meta: { total } } of split-name users', async () => {
-    const users = makeUsers(random())
-    const res = await client(createApp({ users })).get('/api/v2/users')
-    expect(res).toHaveStatus(200)
-    expect(res).toHaveJsonBody(v2List(users))
-    expectMediaType(res, 'application/json')
-  })
+    it('serves /api/v2/users as { data, meta: { total } } of split-name users', async () => {
+      const users = makeUsers(random())
+      const res = await client(createApp({ users })).get('/api/v2/users')
+      expect(res).toHaveStatus(200)
+      expect(res).toHaveJsonBody(v2List(users))
+      expectMediaType(res, 'application/json')
+    })
 
-  it('serves one user in each version at /api/v1/users/:id and /api/v2/users/:id', async () => {
-    const rng = random()
-    const users = makeUsers(rng)
-    const user = rng.pick(users)
-    const api = client(createApp({ users }))
-    const v1 = await api.get(`/api/v1/users/${user.id}`)
-    expect(v1).toHaveStatus(200)
-    expect(v1).toHaveJsonBody(asV1(user))
-    const v2 = await api.get(`/api/v2/users/${user.id}`)
-    expect(v2).toHaveStatus(200)
-    expect(v2).toHaveJsonBody(asV2(user))
-  })
+    it('serves one user in each version at /api/v1/users/:id and /api/v2/users/:id', async () => {
+      const rng = random()
+      const users = makeUsers(rng)
+      const user = rng.pick(users)
+      const api = client(createApp({ users }))
+      const v1 = await api.get(`/api/v1/users/${user.id}`)
+      expect(v1).toHaveStatus(200)
+      expect(v1).toHaveJsonBody(asV1(user))
+      const v2 = await api.get(`/api/v2/users/${user.id}`)
+      expect(v2).toHaveStatus(200)
+      expect(v2).toHaveJsonBody(asV2(user))
+    })
 
-  it.each(['/api/v1/users', '/api/v2/users', '/api/users'])(
-    'answers 404 not_found for an id no user has under %s',
-    async (prefix) => {
+    it('serves empty lists in both versions when there are no users', async () => {
+      const api = client(createApp({ users: [] }))
+      const v1 = await api.get('/api/v1/users')
+      expect(v1).toHaveStatus(200)
+      expect(v1).toHaveJsonBody([])
+      const v2 = await api.get('/api/v2/users')
+      expect(v2).toHaveStatus(200)
+      expect(v2).toHaveJsonBody(v2List([]))
+    })
+
+    it('never changes the users it was given', async () => {
+      const rng = random()
+      const users = makeUsers(rng)
+      const before = structuredClone(users)
+      const api = client(createApp({ users }))
+      const { id } = rng.pick(users)
+      for (const path of ['/api/v1/users', '/api/v2/users', `/api/v1/users/${id}`]) {
+        expect(await api.get(path)).toHaveStatus(200)
+      }
+      expect(await api.get(`/api/v2/users/${id}`)).toHaveStatus(200)
+      expect(users, 'the users passed to createApp were changed').toEqual(before)
+    })
+
+    it.each(['/api/v1/users', '/api/v2/users', '/api/users'])(
+      'answers 404 not_found for an id no user has under %s',
+      async (prefix) => {
+        const rng = random()
+        const users = makeUsers(rng)
+        const api = client(createApp({ users }))
+        const missing = users.at(-1)!.id + rng.int(1, 50)
+        const { id: existing } = rng.pick(users)
+        // Not written in digits: `7x` and `7.0` name no user, even when user 7 exists.
+        for (const id of [String(missing), rng.word(3, 6), `${existing}x`, `${existing}.0`]) {
+          const res = await api.get(`${prefix}/${id}`)
+          expect(res).toHaveStatus(404)
+          expect(res).toHaveJsonBody(expect.objectContaining({ error: 'not_found' }))
+        }
+      },
+    )
+
+    it('answers 404 for a version the path does not know, never falling back to v1', async () => {
       const rng = random()
       const users = makeUsers(rng)
       const api = client(createApp({ users }))
-      const missing = users.at(-1)!.id + rng.int(1, 50)
-      for (const id of [String(missing), rng.word(3, 6)]) {
-        const res = await api.get(`${prefix}/${id}`)
+      const version = rng.int(3, 99)
+      const paths = [`/api/v${version}/users`, `/api/v${version}/users/${users[0]!.id}`]
+      // Spellings that a `/api/v:n` route read with Number() would take for v1 or v2.
+      for (const v of ['v0', 'v01', 'v1.0', 'v2.0', 'V2', '1']) paths.push(`/api/${v}/users`)
+      for (const path of paths) {
+        const res = await api.get(path)
         expect(res).toHaveStatus(404)
         expect(res).toHaveJsonBody(expect.objectContaining({ error: 'not_found' }))
       }
-    },
-  )
-
-  it('answers 404 for a version the path does not know instead of falling back to v1', async () => {
-    const rng = random()
-    const users = makeUsers(rng)
-    const api = client(createApp({ users }))
-    const version = rng.int(3, 99)
-    for (const path of [`/api/v${version}/users`, `/api/v${version}/users/${users[0]!.id}`]) {
-      const res = await api.get(path)
-      expect(res).toHaveStatus(404)
-      expect(res).toHaveJsonBody(expect.objectContaining({ error: 'not_found' }))
-    }
-  })
-
-  it.each([
-    ['no Accept header', undefined],
-    ['Accept: application/json', 'application/json'],
-    ['Accept: */*', '*/*'],
-  ])('serves v1 at /api/users when the request names no version (%s)', async (_label, accept) => {
-    const rng = random()
-    const users = makeUsers(rng)
-    const user = rng.pick(users)
-    const api = client(createApp({ users }))
-    const headers: Record<string, string> = accept ? { Accept: accept } : {}
-    const list = await api.get('/api/users', { headers })
-    expect(list).toHaveStatus(200)
-    expect(list).toHaveJsonBody(users.map(asV1))
-    expectMediaType(list, 'application/json')
-    const one = await api.get(`/api/users/${user.id}`, { headers })
-    expect(one).toHaveStatus(200)
-    expect(one).toHaveJsonBody(asV1(user))
-  })
-
-  it('serves v2 at /api/users for Accept: application/vnd.shop.v2+json, labelled so', async () => {
-    const rng = random()
-    const users = makeUsers(rng)
-    const user = rng.pick(users)
-    const api = client(createApp({ users }))
-    const list = await api.get('/api/users', { headers: { Accept: V2_TYPE } })
-    expect(list).toHaveStatus(200)
-    expect(list).toHaveJsonBody(v2List(users))
-    expectMediaType(list, V2_TYPE)
-    const one = await api.get(`/api/users/${user.id}`, { headers: { Accept: V2_TYPE } })
-    expect(one).toHaveStatus(200)
-    expect(one).toHaveJsonBody(asV2(user))
-    expectMediaType(one, V2_TYPE)
-  })
-
-  it('serves v1 at /api/users for Accept: application/vnd.shop.v1+json, labelled so', async () => {
-    const rng = random()
-    const users = makeUsers(rng)
-    const user = rng.pick(users)
-    const api = client(createApp({ users }))
-    const list = await api.get('/api/users', { headers: { Accept: V1_TYPE } })
-    expect(list).toHaveStatus(200)
-    expect(list).toHaveJsonBody(users.map(asV1))
-    expectMediaType(list, V1_TYPE)
-    const one = await api.get(`/api/users/${user.id}`, { headers: { Accept: V1_TYPE } })
-    expect(one).toHaveStatus(200)
-    expect(one).toHaveJsonBody(asV1(user))
-    expectMediaType(one, V1_TYPE)
-  })
-
-  it.each([
-    ['text/html, application/vnd.shop.v2+json;q=0.9, */*;q=0.1'],
-    ['application/json ;q=0.5 , application/vnd.shop.v2+json ; charset=utf-8'],
-    ['Application/VND.Shop.V2+JSON'],
-  ])('finds the vendor type in Accept: %s', async (accept) => {
-    const users = makeUsers(random())
-    const api = client(createApp({ users }))
-    const res = await api.get('/api/users', { headers: { Accept: accept } })
-    expect(res).toHaveStatus(200)
-    expect(res).toHaveJsonBody(v2List(users))
-    expectMediaType(res, V2_TYPE)
-  })
-
-  it('picks the version from ?version= when Accept names none', async () => {
-    const rng = random()
-    const users = makeUsers(rng)
-    const user = rng.pick(users)
-    const api = client(createApp({ users }))
-    const v2 = await api.get('/api/users?version=2')
-    expect(v2).toHaveStatus(200)
-    expect(v2).toHaveJsonBody(v2List(users))
-    expectMediaType(v2, 'application/json')
-    const v2One = await api.get(`/api/users/${user.id}?version=2`, {
-      headers: { Accept: 'application/json' },
     })
-    expect(v2One).toHaveStatus(200)
-    expect(v2One).toHaveJsonBody(asV2(user))
-    const v1 = await api.get('/api/users?version=1')
-    expect(v1).toHaveStatus(200)
-    expect(v1).toHaveJsonBody(users.map(asV1))
-    expectMediaType(v1, 'application/json')
   })
 
-  it('answers 406 unsupported_version for an unknown version in Accept', async () => {
-    const rng = random()
-    const users = makeUsers(rng)
-    const api = client(createApp({ users }))
-    for (const version of [rng.int(3, 99), 0]) {
-      const accept = `application/vnd.shop.v${version}+json`
-      expectUnsupported(await api.get('/api/users', { headers: { Accept: accept } }), 406)
-      const one = await api.get(`/api/users/${users[0]!.id}`, { headers: { Accept: accept } })
-      expectUnsupported(one, 406)
-    }
-  })
+  task(2, 'Choose the version by Accept on /api/users', () => {
+    it.each([
+      ['no Accept header', undefined],
+      ['Accept: application/json', 'application/json'],
+      ['Accept: */*', '*/*'],
+    ])('serves v1 at /api/users when the request names no version (%s)', async (_label, accept) => {
+      const rng = random()
+      const users = makeUsers(rng)
+      const user = rng.pick(users)
+      const api = client(createApp({ users }))
+      const headers: Record<string, string> = accept ? { Accept: accept } : {}
+      const list = await api.get('/api/users', { headers })
+      expect(list).toHaveStatus(200)
+      expect(list).toHaveJsonBody(users.map(asV1))
+      expectMediaType(list, 'application/json')
+      const one = await api.get(`/api/users/${user.id}`, { headers })
+      expect(one).toHaveStatus(200)
+      expect(one).toHaveJsonBody(asV1(user))
+    })
 
-  it.each([['9'], ['3'], ['0'], ['v2'], ['two'], ['2.0'], ['']])(
-    'answers 400 unsupported_version for ?version=%s instead of a default',
-    async (version) => {
+    it('serves v2 at /api/users for Accept: application/vnd.shop.v2+json, labelled', async () => {
+      const rng = random()
+      const users = makeUsers(rng)
+      const user = rng.pick(users)
+      const api = client(createApp({ users }))
+      const list = await api.get('/api/users', { headers: { Accept: V2_TYPE } })
+      expect(list).toHaveStatus(200)
+      expect(list).toHaveJsonBody(v2List(users))
+      expectMediaType(list, V2_TYPE)
+      const one = await api.get(`/api/users/${user.id}`, { headers: { Accept: V2_TYPE } })
+      expect(one).toHaveStatus(200)
+      expect(one).toHaveJsonBody(asV2(user))
+      expectMediaType(one, V2_TYPE)
+    })
+
+    it('serves v1 at /api/users for Accept: application/vnd.shop.v1+json, labelled', async () => {
+      const rng = random()
+      const users = makeUsers(rng)
+      const user = rng.pick(users)
+      const api = client(createApp({ users }))
+      const list = await api.get('/api/users', { headers: { Accept: V1_TYPE } })
+      expect(list).toHaveStatus(200)
+      expect(list).toHaveJsonBody(users.map(asV1))
+      expectMediaType(list, V1_TYPE)
+      const one = await api.get(`/api/users/${user.id}`, { headers: { Accept: V1_TYPE } })
+      expect(one).toHaveStatus(200)
+      expect(one).toHaveJsonBody(asV1(user))
+      expectMediaType(one, V1_TYPE)
+    })
+
+    it.each([
+      ['text/html, application/vnd.shop.v2+json;q=0.9, */*;q=0.1'],
+      ['application/json ;q=0.5 , application/vnd.shop.v2+json ; charset=utf-8'],
+      ['Application/VND.Shop.V2+JSON'],
+    ])('finds the vendor type in Accept: %s', async (accept) => {
       const users = makeUsers(random())
       const api = client(createApp({ users }))
-      expectUnsupported(await api.get(`/api/users?version=${version}`), 400)
-      expectUnsupported(await api.get(`/api/users/${users[0]!.id}?version=${version}`), 400)
-    },
-  )
-
-  it('lets the path decide over Accept and ?version=', async () => {
-    const users = makeUsers(random())
-    const api = client(createApp({ users }))
-    const v1 = await api.get('/api/v1/users?version=2', { headers: { Accept: V2_TYPE } })
-    expect(v1).toHaveStatus(200)
-    expect(v1).toHaveJsonBody(users.map(asV1))
-    expectMediaType(v1, 'application/json')
-    const v2 = await api.get('/api/v2/users?version=1', { headers: { Accept: V1_TYPE } })
-    expect(v2).toHaveStatus(200)
-    expect(v2).toHaveJsonBody(v2List(users))
-    expectMediaType(v2, 'application/json')
-  })
-
-  it('ignores unknown versions in Accept and ?version= on the path-versioned routes', async () => {
-    const users = makeUsers(random())
-    const api = client(createApp({ users }))
-    const v2 = await api.get('/api/v2/users?version=9', {
-      headers: { Accept: 'application/vnd.shop.v9+json' },
+      const res = await api.get('/api/users', { headers: { Accept: accept } })
+      expect(res).toHaveStatus(200)
+      expect(res).toHaveJsonBody(v2List(users))
+      expectMediaType(res, V2_TYPE)
     })
-    expect(v2).toHaveStatus(200)
-    expect(v2).toHaveJsonBody(v2List(users))
-    const v1 = await api.get('/api/v1/users?version=', {
-      headers: { Accept: 'application/vnd.shop.v7+json' },
-    })
-    expect(v1).toHaveStatus(200)
-    expect(v1).toHaveJsonBody(users.map(asV1))
-  })
 
-  it('lets Accept decide over ?version=', async () => {
-    const users = makeUsers(random())
-    const api = client(createApp({ users }))
-    const v2 = await api.get('/api/users?version=1', { headers: { Accept: V2_TYPE } })
-    expect(v2).toHaveStatus(200)
-    expect(v2).toHaveJsonBody(v2List(users))
-    const v1 = await api.get('/api/users?version=2', { headers: { Accept: V1_TYPE } })
-    expect(v1).toHaveStatus(200)
-    expect(v1).toHaveJsonBody(users.map(asV1))
-  })
-
-  it('does not read ?version= once Accept has decided, valid or not', async () => {
-    const users = makeUsers(random())
-    const api = client(createApp({ users }))
-    const v1 = await api.get('/api/users?version=9', { headers: { Accept: V1_TYPE } })
-    expect(v1).toHaveStatus(200)
-    expect(v1).toHaveJsonBody(users.map(asV1))
-    const refused = await api.get('/api/users?version=2', {
-      headers: { Accept: 'application/vnd.shop.v9+json' },
-    })
-    expectUnsupported(refused, 406)
-  })
-
-  it.each(V1_CHANNELS)(
-    'sends Deprecation: @<unix seconds> on v1 from %s',
-    async (_, path, accept) => {
+    it('answers 406 unsupported_version for an unknown version in Accept', async () => {
       const rng = random()
+      const users = makeUsers(rng)
+      const api = client(createApp({ users }))
+      for (const version of [rng.int(3, 99), 0, '01', '2.0', 'two']) {
+        const accept = `application/vnd.shop.v${version}+json`
+        expectUnsupported(await api.get('/api/users', { headers: { Accept: accept } }), 406)
+        const one = await api.get(`/api/users/${users[0]!.id}`, { headers: { Accept: accept } })
+        expectUnsupported(one, 406)
+      }
+    })
+  })
+
+  task(3, 'Choose the version by ?version=', () => {
+    it('picks the version from ?version= when Accept names none', async () => {
+      const rng = random()
+      const users = makeUsers(rng)
+      const user = rng.pick(users)
+      const api = client(createApp({ users }))
+      const v2 = await api.get('/api/users?version=2')
+      expect(v2).toHaveStatus(200)
+      expect(v2).toHaveJsonBody(v2List(users))
+      expectMediaType(v2, 'application/json')
+      const v2One = await api.get(`/api/users/${user.id}?version=2`, {
+        headers: { Accept: 'application/json' },
+      })
+      expect(v2One).toHaveStatus(200)
+      expect(v2One).toHaveJsonBody(asV2(user))
+      const v1 = await api.get('/api/users?version=1')
+      expect(v1).toHaveStatus(200)
+      expect(v1).toHaveJsonBody(users.map(asV1))
+      expectMediaType(v1, 'application/json')
+    })
+
+    it.each([
+      ['9'],
+      ['3'],
+      ['0'],
+      ['01'],
+      ['v2'],
+      ['two'],
+      ['2.0'],
+      [''],
+      ['constructor'],
+      ['__proto__'],
+      ['toString'],
+    ])(
+      'answers 400 unsupported_version for ?version=%s instead of a default',
+      async (version) => {
+        const users = makeUsers(random())
+        const api = client(createApp({ users }))
+        expectUnsupported(await api.get(`/api/users?version=${version}`), 400)
+        expectUnsupported(await api.get(`/api/users/${users[0]!.id}?version=${version}`), 400)
+      },
+    )
+  })
+
+  task(4, 'Precedence: path, then Accept, then query', () => {
+    it('lets the path decide over Accept and ?version=', async () => {
+      const users = makeUsers(random())
+      const api = client(createApp({ users }))
+      const v1 = await api.get('/api/v1/users?version=2', { headers: { Accept: V2_TYPE } })
+      expect(v1).toHaveStatus(200)
+      expect(v1).toHaveJsonBody(users.map(asV1))
+      expectMediaType(v1, 'application/json')
+      const v2 = await api.get('/api/v2/users?version=1', { headers: { Accept: V1_TYPE } })
+      expect(v2).toHaveStatus(200)
+      expect(v2).toHaveJsonBody(v2List(users))
+      expectMediaType(v2, 'application/json')
+    })
+
+    it('ignores unknown versions in Accept and ?version= on path-versioned routes', async () => {
+      const users = makeUsers(random())
+      const api = client(createApp({ users }))
+      const v2 = await api.get('/api/v2/users?version=9', {
+        headers: { Accept: 'application/vnd.shop.v9+json' },
+      })
+      expect(v2).toHaveStatus(200)
+      expect(v2).toHaveJsonBody(v2List(users))
+      const v1 = await api.get('/api/v1/users?version=', {
+        headers: { Accept: 'application/vnd.shop.v7+json' },
+      })
+      expect(v1).toHaveStatus(200)
+      expect(v1).toHaveJsonBody(users.map(asV1))
+    })
+
+    it('lets Accept decide over ?version=', async () => {
+      const users = makeUsers(random())
+      const api = client(createApp({ users }))
+      const v2 = await api.get('/api/users?version=1', { headers: { Accept: V2_TYPE } })
+      expect(v2).toHaveStatus(200)
+      expect(v2).toHaveJsonBody(v2List(users))
+      const v1 = await api.get('/api/users?version=2', { headers: { Accept: V1_TYPE } })
+      expect(v1).toHaveStatus(200)
+      expect(v1).toHaveJsonBody(users.map(asV1))
+    })
+
+    it('does not read ?version= once Accept has decided, valid or not', async () => {
+      const users = makeUsers(random())
+      const api = client(createApp({ users }))
+      const v1 = await api.get('/api/users?version=9', { headers: { Accept: V1_TYPE } })
+      expect(v1).toHaveStatus(200)
+      expect(v1).toHaveJsonBody(users.map(asV1))
+      const refused = await api.get('/api/users?version=2', {
+        headers: { Accept: 'application/vnd.shop.v9+json' },
+      })
+      expectUnsupported(refused, 406)
+    })
+  })
+
+  task(5, 'Deprecation headers on v1', () => {
+    it.each(V1_CHANNELS)(
+      'sends Deprecation: @<unix seconds> on v1 from %s',
+      async (_, path, accept) => {
+        const rng = random()
+        const dates = makeDates(rng)
+        const { res } = await request(rng, makeUsers(rng), path, accept, dates)
+        expect(res).toHaveStatus(200)
+        expect(res).toHaveHeader('deprecation', `@${dates.deprecatedAt.getTime() / 1000}`)
+      },
+    )
+
+    it('sends Sunset as an IMF-fixdate HTTP-date of sunsetAt on every v1 response', async () => {
+      const rng = random()
+      const users = makeUsers(rng)
       const dates = makeDates(rng)
-      const { res } = await request(rng, makeUsers(rng), path, accept, dates)
-      expect(res).toHaveStatus(200)
-      expect(res).toHaveHeader('deprecation', `@${dates.deprecatedAt.getTime() / 1000}`)
-    },
-  )
+      for (const [, path, accept] of V1_CHANNELS) {
+        const { res } = await request(rng, users, path, accept, dates)
+        expect(res).toHaveStatus(200)
+        // IMF-fixdate has one spelling per instant: `Sun, 06 Nov 1994 08:49:37 GMT`.
+        expect(res).toHaveHeader('sunset', dates.sunsetAt.toUTCString())
+      }
+    })
 
-  it('sends Sunset as an IMF-fixdate HTTP-date of sunsetAt on every v1 response', async () => {
-    const rng = random()
-    const users = makeUsers(rng)
-    const dates = makeDates(rng)
-    for (const [, path, accept] of V1_CHANNELS) {
-      const { res } = await request(rng, users, path, accept, dates)
-      expect(res).toHaveStatus(200)
-      expect(res).toHaveHeader('sunset', IMF_FIXDATE)
-      focusOn(res)
-      expect(Date.parse(res.headers['sunset']!), `Sunset: ${res.headers['sunset']}`).toBe(
-        dates.sunsetAt.getTime(),
-      )
-    }
-  })
-
-  it('links v1 to the same resource under /api/v2 with rel="successor-version"', async () => {
-    const rng = random()
-    const users = makeUsers(rng)
-    for (const [, path, accept] of V1_CHANNELS) {
-      const { res, id } = await request(rng, users, path, accept)
-      expect(res).toHaveStatus(200)
-      expect(res).toHaveHeader('link')
-      const successors = successorsOf(res)
-      focusOn(res)
-      const shown = `rel="successor-version" links in Link: ${res.headers['link']}`
-      expect(successors, shown).toHaveLength(1)
-      const expected = path.includes(':id') ? `/api/v2/users/${id}` : '/api/v2/users'
-      expect(pathOf(successors[0]!), 'the successor-version target').toBe(expected)
-    }
-  })
-
-  it('defaults to Deprecation: @1735689600 and Sunset: Fri, 01 Jan 2027 00:00:00 GMT', async () => {
-    const users = makeUsers(random())
-    const res = await client(createApp({ users })).get('/api/v1/users')
-    expect(res).toHaveStatus(200)
-    expect(res).toHaveHeader('deprecation', '@1735689600')
-    expect(res).toHaveHeader('sunset', 'Fri, 01 Jan 2027 00:00:00 GMT')
-  })
-
-  it.each(V2_CHANNELS)(
-    'sends no Deprecation, Sunset or successor link on v2 from %s',
-    async (_, path, accept) => {
+    it('links v1 to the same resource under /api/v2 with rel="successor-version"', async () => {
       const rng = random()
-      const { res } = await request(rng, makeUsers(rng), path, accept, makeDates(rng))
-      expect(res).toHaveStatus(200)
-      expect(res).not.toHaveHeader('deprecation')
-      expect(res).not.toHaveHeader('sunset')
-      focusOn(res)
-      const shown = `rel="successor-version" links in Link: ${res.headers['link']}`
-      expect(successorsOf(res), shown).toEqual([])
-    },
-  )
+      const users = makeUsers(rng)
+      for (const [, path, accept] of V1_CHANNELS) {
+        const { res, id } = await request(rng, users, path, accept)
+        expect(res).toHaveStatus(200)
+        expect(res).toHaveHeader('link')
+        const successors = successorsOf(res)
+        focusOn(res)
+        const shown = `rel="successor-version" links in Link: ${res.headers['link']}`
+        expect(successors, shown).toHaveLength(1)
+        const expected = path.includes(':id') ? `/api/v2/users/${id}` : '/api/v2/users'
+        expect(pathOf(successors[0]!), 'the successor-version target').toBe(expected)
+      }
+    })
 
-  it.each([
-    ...[...V1_CHANNELS, ...V2_CHANNELS].filter(([, path]) => path.startsWith('/api/users')),
-    channel('/api/users', 'application/vnd.shop.v9+json'),
-    channel('/api/users?version=9'),
-    channel('/api/users/:id?version=v1'),
-  ])('lists Accept in Vary on %s', async (_, path, accept) => {
-    const rng = random()
-    const { res } = await request(rng, makeUsers(rng), path, accept)
-    expectVaryAccept(res)
+    it('defaults to Deprecation @1735689600 and Sunset Fri, 01 Jan 2027 00:00:00 GMT', async () => {
+      const users = makeUsers(random())
+      const res = await client(createApp({ users })).get('/api/v1/users')
+      expect(res).toHaveStatus(200)
+      expect(res).toHaveHeader('deprecation', '@1735689600')
+      expect(res).toHaveHeader('sunset', 'Fri, 01 Jan 2027 00:00:00 GMT')
+    })
+
+    it.each(V2_CHANNELS)(
+      'sends no Deprecation, Sunset or successor link on v2 from %s',
+      async (_, path, accept) => {
+        const rng = random()
+        const { res } = await request(rng, makeUsers(rng), path, accept, makeDates(rng))
+        expect(res).toHaveStatus(200)
+        expect(res).not.toHaveHeader('deprecation')
+        expect(res).not.toHaveHeader('sunset')
+        focusOn(res)
+        const shown = `rel="successor-version" links in Link: ${res.headers['link']}`
+        expect(successorsOf(res), shown).toEqual([])
+      },
+    )
+
+    it('keeps each app its own deprecation dates', async () => {
+      const rng = random()
+      const users = makeUsers(rng)
+      const first = makeDates(rng)
+      const second = makeDates(rng)
+      const one = client(build(createApp, { users, ...first }))
+      const two = client(build(createApp, { users, ...second }))
+      for (const [api, dates] of [
+        [one, first],
+        [two, second],
+        [one, first],
+      ] as const) {
+        const res = await api.get('/api/v1/users')
+        expect(res).toHaveStatus(200)
+        expect(res).toHaveHeader('deprecation', `@${dates.deprecatedAt.getTime() / 1000}`)
+        expect(res).toHaveHeader('sunset', dates.sunsetAt.toUTCString())
+      }
+    })
+  })
+
+  task(6, 'Vary: Accept on /api/users', () => {
+    it.each([
+      ...[...V1_CHANNELS, ...V2_CHANNELS].filter(([, path]) => path.startsWith('/api/users')),
+      channel('/api/users', 'application/vnd.shop.v9+json'),
+      channel('/api/users?version=9'),
+      channel('/api/users/:id?version=v1'),
+      channel('/api/users/999999'),
+      channel('/api/users/999999', V2_TYPE),
+    ])('lists Accept in Vary on %s', async (_, path, accept) => {
+      const rng = random()
+      const { res } = await request(rng, makeUsers(rng), path, accept)
+      expectVaryAccept(res)
+    })
   })
 })

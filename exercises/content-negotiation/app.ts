@@ -44,8 +44,8 @@ export function createApp(options: NegotiationOptions) {
   const { products } = options
   const app = new Hono()
 
-  // TODO: negotiate once for every /api/products route: send `Vary: Accept`, and answer
-  // 406 { "error": "not_acceptable", "available": [...] } when nothing is acceptable.
+  // TODO: in both routes, negotiate the same way (one helper for both): send `Vary: Accept`,
+  // and answer 406 { "error": "not_acceptable", "available": [...] } when nothing is acceptable.
 
   app.get('/api/products', (c) => {
     // TODO: render the list in the negotiated representation with the matching Content-Type.

@@ -31,8 +31,8 @@ export function createApp(options: ProfilesOptions = {}) {
 
   // TODO: give this app its own store, filled with deep copies of options.profiles (default: none)
 
-  // TODO: write one schema for the fields of a profile (zod's z.strictObject works well) and use
-  // it for both PUT bodies and PATCH results
+  // TODO: write one check for the fields of a profile (exactly the members of the schema, each of
+  // its type) and use it for both PUT bodies and PATCH results
 
   // TODO: GET /api/profiles/:id answers 200 with the profile, or 404 not_found
 

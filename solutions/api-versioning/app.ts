@@ -1,4 +1,4 @@
-import { Hono, type Context, type MiddlewareHandler } from 'hono'
+import { Hono, type Context } from 'hono'
 
 /** A user as the shop stores it. Each API version shows it in its own shape. */
 export interface User {
@@ -21,9 +21,13 @@ type Version = '1' | '2'
 const DEFAULT_DEPRECATED_AT = new Date('2025-01-01T00:00:00Z')
 const DEFAULT_SUNSET_AT = new Date('2027-01-01T00:00:00Z')
 
-// How the version was chosen matters for one header: only a client that asked for the vendor
-// media type gets it back in Content-Type.
-type Env = { Variables: { version: Version; vendorType: boolean } }
+/** The version a request is served in, and whether it was asked for by vendor media type. */
+interface Choice {
+  version: Version
+  // How the version was chosen matters for one header: only a client that asked for the vendor
+  // media type gets it back in Content-Type.
+  vendorType: boolean
+}
 
 /** One version of the API = one way of showing the same stored users. */
 interface Representation {
@@ -90,87 +94,79 @@ export function createApp(options: VersioningOptions) {
   // (`Fri, 01 Jan 2027 00:00:00 GMT`); toISOString() would not be an HTTP-date.
   const sunset = sunsetAt.toUTCString()
 
-  function respond(c: Context<Env>, body: unknown) {
-    const version = c.get('version')
+  /** Sends a representation in the chosen version, with v1's deprecation headers. */
+  function respond(c: Context, choice: Choice, body: unknown, successor: string) {
+    if (choice.version === '1') {
+      // Tells v1 clients, on every successful response whatever chose v1, that it is going away
+      // and which URL replaces this one: the same resource under /api/v2.
+      c.header('Deprecation', deprecation)
+      c.header('Sunset', sunset)
+      c.header('Link', `<${successor}>; rel="successor-version"`, { append: true })
+    }
     // A client that asked for `application/vnd.shop.v2+json` gets a response labelled as such:
     // the label says which contract the body follows, so it can check it got what it asked for.
-    const headers = c.get('vendorType')
-      ? { 'Content-Type': `application/vnd.shop.v${version}+json` }
+    const headers = choice.vendorType
+      ? { 'Content-Type': `application/vnd.shop.v${choice.version}+json` }
       : undefined
     return c.json(body, 200, headers)
   }
 
-  // One set of handlers, mounted three times. The handlers never look at the URL to learn the
-  // version: a middleware decides it and the handlers only ask for it.
-  const resource = new Hono<Env>()
-  resource.get('/users', (c) => respond(c, REPRESENTATIONS[c.get('version')].list(users)))
-  resource.get('/users/:id', (c) => {
-    const id = c.req.param('id')
-    const user = /^\d+$/.test(id) ? byId.get(Number(id)) : undefined
-    if (!user) return c.json({ error: 'not_found' }, 404)
-    return respond(c, REPRESENTATIONS[c.get('version')].one(user))
-  })
-
-  /** The path is the strongest hint: `/api/v1/...` is v1 whatever the headers or query say. */
-  const pinVersion =
-    (version: Version): MiddlewareHandler<Env> =>
-    async (c, next) => {
-      c.set('version', version)
-      c.set('vendorType', false)
-      await next()
-    }
-
   /** The unversioned routes: Accept first, then ?version=, then the default. */
-  const negotiateVersion: MiddlewareHandler<Env> = async (c, next) => {
-    // Every answer here depends on Accept (even a ?version= answer: a vendor type in Accept
-    // would have overridden it), so every answer, errors included, says so to caches.
-    // The query string needs no Vary: it is part of the URL, and caches key on the URL already.
-    c.header('Vary', 'Accept')
-
+  function negotiateVersion(c: Context): Choice | Response {
     const fromAccept = versionFromAccept(c.req.header('Accept'))
     if (fromAccept !== undefined) {
       // 406: the client asked for a representation this server cannot produce.
       if (!isVersion(fromAccept)) return c.json(UNSUPPORTED, 406)
-      c.set('version', fromAccept)
-      c.set('vendorType', true)
-      return next()
+      return { version: fromAccept, vendorType: true }
     }
-
     const fromQuery = c.req.query('version')
-    if (fromQuery !== undefined) {
-      // 400: a query parameter with a value the server does not understand. An empty or unknown
-      // value must not fall through to the default: the client would get v1 and never notice.
-      if (!isVersion(fromQuery)) return c.json(UNSUPPORTED, 400)
-      c.set('version', fromQuery)
-    } else {
+    if (fromQuery === undefined) {
       // No hint at all: the oldest supported version. Clients written before versioning existed
       // keep the shape they were built against; making "latest" the default would break them
       // on the day v2 (or v3) ships.
-      c.set('version', '1')
+      return { version: '1', vendorType: false }
     }
-    c.set('vendorType', false)
-    await next()
+    // 400: a query parameter with a value the server does not understand. An empty or unknown
+    // value must not fall through to the default: the client would get v1 and never notice.
+    if (!isVersion(fromQuery)) return c.json(UNSUPPORTED, 400)
+    return { version: fromQuery, vendorType: false }
   }
 
-  /** Tells v1 clients, on every successful response, that v1 is going away and what replaces it. */
-  const announceDeprecation: MiddlewareHandler<Env> = async (c, next) => {
-    await next()
-    if (c.get('version') !== '1' || c.res.status !== 200) return
-    // The same resource under v2, by its path-versioned URL (`/api/users/7` -> `/api/v2/users/7`).
-    const successor = `/api/v2${c.req.path.replace(/^\/api(\/v1)?/, '')}`
-    c.header('Deprecation', deprecation)
-    c.header('Sunset', sunset)
-    c.header('Link', `<${successor}>; rel="successor-version"`, { append: true })
-  }
+  const app = new Hono()
 
-  const app = new Hono<Env>()
-  app.use('/api/*', announceDeprecation)
-  app.use('/api/v1/*', pinVersion('1'))
-  app.use('/api/v2/*', pinVersion('2'))
-  app.use('/api/users/*', negotiateVersion)
-  app.route('/api/v1', resource)
-  app.route('/api/v2', resource)
-  app.route('/api', resource)
+  // One pair of handlers, registered under three prefixes. The handlers never look at the URL to
+  // learn the version: `choose` decides it, and they only ask for the representation. The path
+  // is the strongest hint, so `/api/v1/...` is v1 whatever the headers or query say.
+  const prefixes: [string, (c: Context) => Choice | Response][] = [
+    ['/api/v1', () => ({ version: '1', vendorType: false })],
+    ['/api/v2', () => ({ version: '2', vendorType: false })],
+    [
+      '/api',
+      (c) => {
+        // Every answer here depends on Accept (even a ?version= answer: a vendor type in Accept
+        // would have overridden it), so every answer, errors included, says so to caches. The
+        // query string needs no Vary: it is part of the URL, which caches key on already.
+        c.header('Vary', 'Accept')
+        return negotiateVersion(c)
+      },
+    ],
+  ]
+  for (const [prefix, choose] of prefixes) {
+    app.get(`${prefix}/users`, (c) => {
+      const choice = choose(c)
+      if (choice instanceof Response) return choice
+      const body = REPRESENTATIONS[choice.version].list(users)
+      return respond(c, choice, body, '/api/v2/users')
+    })
+    app.get(`${prefix}/users/:id`, (c) => {
+      const choice = choose(c)
+      if (choice instanceof Response) return choice
+      const id = c.req.param('id')
+      const user = /^\d+$/.test(id) ? byId.get(Number(id)) : undefined
+      if (!user) return c.json({ error: 'not_found' }, 404)
+      return respond(c, choice, REPRESENTATIONS[choice.version].one(user), `/api/v2/users/${id}`)
+    })
+  }
 
   // `/api/v9/users` is not a route: 404, never a quiet fallback to some other version.
   app.notFound((c) => c.json({ error: 'not_found' }, 404))

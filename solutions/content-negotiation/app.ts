@@ -1,4 +1,4 @@
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
 
 /** One product: the resource. JSON, CSV and XML are three representations of it. */
 export interface Product {
@@ -155,12 +155,12 @@ function negotiate(accept: string | undefined): Renderer | undefined {
 
 export function createApp(options: NegotiationOptions) {
   const { products } = options
-  const app = new Hono<{ Variables: { renderer: Renderer } }>()
+  const app = new Hono()
 
-  // Negotiation is the same for every route of the resource, so it runs once, in a middleware,
-  // and the handlers only say WHAT to send. Like DRF's renderer classes: data in, bytes out.
-  // (In Hono, `/api/products/*` also matches `/api/products` itself.)
-  app.use('/api/products/*', async (c, next) => {
+  // Negotiation is the same for every route of the resource, so both handlers go through this one
+  // function and only say WHAT to send; the renderer decides how it looks. Like DRF's renderer
+  // classes: data in, bytes out.
+  const represent = (c: Context, render: (renderer: Renderer) => string) => {
     // The answer depends on Accept, so caches must key on it: without Vary, a shared cache could
     // hand the CSV it stored for one client to the next client, who asked for JSON.
     c.header('Vary', 'Accept')
@@ -171,20 +171,15 @@ export function createApp(options: NegotiationOptions) {
       const available = RENDERERS.map((r) => r.mediaType)
       return c.json({ error: 'not_acceptable', available }, 406)
     }
-    c.set('renderer', renderer)
-    await next()
-  })
+    return c.body(render(renderer), 200, { 'Content-Type': renderer.contentType })
+  }
 
-  app.get('/api/products', (c) => {
-    const renderer = c.get('renderer')
-    return c.body(renderer.list(products), 200, { 'Content-Type': renderer.contentType })
-  })
+  app.get('/api/products', (c) => represent(c, (renderer) => renderer.list(products)))
 
   app.get('/api/products/:id', (c) => {
     const product = products.find((p) => String(p.id) === c.req.param('id'))
     if (!product) return c.json({ error: 'not_found' }, 404)
-    const renderer = c.get('renderer')
-    return c.body(renderer.one(product), 200, { 'Content-Type': renderer.contentType })
+    return represent(c, (renderer) => renderer.one(product))
   })
 
   return app

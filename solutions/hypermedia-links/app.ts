@@ -34,6 +34,10 @@ const TRANSITIONS: Record<OrderStatus, Partial<Record<Action, OrderStatus>>> = {
   cancelled: {},
 }
 
+// HAL's link object has `href` (and `templated`, `type`, `title`, `name`...), but no method: HAL
+// leaves "how do I use this link" to the relation's documentation. `method` is this API's own
+// extension, so a client knows an action link means POST without reading the docs. (HAL-FORMS
+// `_templates` and Siren `actions` are formats that describe methods properly.)
 interface Link {
   href: string
   method?: 'POST'
