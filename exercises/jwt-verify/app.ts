@@ -12,6 +12,9 @@ export interface JwtVerifyOptions {
 }
 
 export function createApp(options: JwtVerifyOptions) {
+  // TODO: throw a TypeError when the secret is shorter than 32 bytes once UTF-8 encoded
+  //       (an HS256 key must have at least 256 bits).
+
   const app = new Hono()
 
   // Done for you: health checks never need a token.

@@ -30,16 +30,19 @@ type Env = { Variables: { user: User } }
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i
 
 // 401 says "I do not know who you are": the client can fix it by signing in, and the
-// WWW-Authenticate challenge tells it how. The `error` auth-param is only sent when a token
-// was presented (RFC 6750 section 3.1).
+// WWW-Authenticate challenge tells it how. RFC 6750 section 3.1 sends the `error` auth-param
+// only when a bearer token was presented; a missing header or another scheme gets the bare
+// challenge. (A malformed `Bearer` header would be `invalid_request` with 400 there; this
+// contract answers every "who are you?" failure with 401.)
 function unauthorized(c: Context, tokenPresented: boolean) {
   const error = tokenPresented ? ', error="invalid_token"' : ''
   c.header('WWW-Authenticate', `Bearer realm="api"${error}`)
   return c.json({ error: 'unauthorized' }, 401)
 }
 
-// 403 says "I know who you are, and the answer is no": signing in again will not help, so
-// there is no challenge to send.
+// 403 says "I know who you are, and the answer is no": these credentials will not do. This
+// app's rules are roles and ownership, so no WWW-Authenticate is sent; a scope-based API would
+// add `Bearer error="insufficient_scope"` to say which token would do (RFC 6750 section 3.1).
 function forbidden(c: Context) {
   return c.json({ error: 'forbidden' }, 403)
 }
@@ -53,7 +56,9 @@ export function createApp(options: AuthOptions) {
   const users = new Map(Object.entries(options.tokens))
 
   // This app's own copy of the posts, keyed by id (a Map keeps insertion order for listing).
-  // Deleting from it touches neither the caller's array nor any other app built from it.
+  // Deleting from it touches neither the caller's array nor any other app built from it, and
+  // copying each post means later changes to the caller's objects do not reach the app. A Map
+  // also answers get('constructor') with undefined, where a plain object would find a function.
   const posts = new Map(options.posts.map((post) => [post.id, { ...post }]))
 
   const app = new Hono<Env>()
@@ -65,7 +70,7 @@ export function createApp(options: AuthOptions) {
     const header = c.req.header('Authorization')
     const token = header ? BEARER.exec(header)?.[1] : undefined
     const user = token === undefined ? undefined : users.get(token)
-    if (!user) return unauthorized(c, Boolean(header))
+    if (!user) return unauthorized(c, token !== undefined)
     c.set('user', user)
     await next()
   })

@@ -23,10 +23,18 @@ export interface PaymentsOptions {
 
 const DAY = 24 * 60 * 60 * 1000
 
+/** A JSON object whose own values are all strings, labels such as `__proto__` included. */
+function isStringRecord(value: unknown): value is Record<string, string> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
+  return Object.values(value).every((v) => typeof v === 'string')
+}
+
 const PaymentInput = z.object({
   amount: z.number().int().min(1),
   currency: z.string().regex(/^[A-Z]{3}$/),
-  metadata: z.record(z.string(), z.string()).optional(),
+  // Not z.record(z.string(), z.string()): it copies by assignment, so a label named `__proto__`
+  // vanishes from the result and its value is never checked (`{"__proto__": 5}` would pass).
+  metadata: z.custom<Record<string, string>>(isStringRecord).optional(),
 })
 
 /** A response kept under an idempotency key, to be sent again byte for byte on a retry. */
@@ -106,7 +114,8 @@ export function createApp(options: PaymentsOptions) {
       id: `pay_${++lastId}`,
       amount: parsed.data.amount,
       currency: parsed.data.currency,
-      metadata: { ...parsed.data.metadata },
+      // Object.fromEntries defines each label as an own property, `__proto__` too.
+      metadata: Object.fromEntries(Object.entries(parsed.data.metadata ?? {})),
       createdAt: new Date(t).toISOString(),
     }
     const list = payments.get(client) ?? []

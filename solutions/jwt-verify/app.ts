@@ -15,6 +15,8 @@ export interface JwtVerifyOptions {
 
 type Env = { Variables: { sub: string } }
 
+const MIN_KEY_BYTES = 32
+
 // A bare challenge for "you sent no credentials" and one with error="invalid_token" for "you sent
 // a token and it is no good". RFC 6750 asks for no error code in the first case: the client has
 // simply not authenticated yet, and should not be told anything about why a token would fail.
@@ -27,11 +29,15 @@ function challenge(c: Context, error?: 'invalid_token') {
 
 export function createApp(options: JwtVerifyOptions) {
   const { issuer, audience } = options
-  if (!options.secret) throw new TypeError('createApp: `secret` must be a non-empty string')
   const now = options.now ?? Date.now
   // Encode the key once, when the app is built. A JWT's HMAC key is the secret's UTF-8 bytes;
   // latin1 or base64 decoding yields different bytes, and every signature check fails.
   const key = new TextEncoder().encode(options.secret)
+  // RFC 7518 section 3.2: an HS256 key MUST be at least as long as the hash, 256 bits. A short
+  // secret can be brute-forced offline from one captured token. Count bytes, not characters.
+  if (key.length < MIN_KEY_BYTES) {
+    throw new TypeError(`createApp: \`secret\` must be at least ${MIN_KEY_BYTES} bytes (UTF-8)`)
+  }
 
   const requireToken = createMiddleware<Env>(async (c, next) => {
     const header = c.req.header('Authorization')
@@ -40,7 +46,9 @@ export function createApp(options: JwtVerifyOptions) {
     if (!match || match[1]!.toLowerCase() !== 'bearer') return challenge(c)
     const token = match[2]?.trim() ?? ''
     // "Bearer" with nothing after it: the client tried to present a token, so it is malformed,
-    // not missing.
+    // not missing. RFC 6750 would call a malformed request `invalid_request` (400); this
+    // contract keeps every presented-but-unusable credential on 401 invalid_token, so a client
+    // has one rule: get a new token and try again.
     if (token === '') return challenge(c, 'invalid_token')
 
     try {

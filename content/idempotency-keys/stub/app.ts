@@ -21,10 +21,17 @@ export interface PaymentsOptions {
   keyTtlMs?: number
 }
 
+/** A JSON object whose own values are all strings, labels such as `__proto__` included. */
+function isStringRecord(value: unknown): value is Record<string, string> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
+  return Object.values(value).every((v) => typeof v === 'string')
+}
+
 const PaymentInput = z.object({
   amount: z.number().int().min(1),
   currency: z.string().regex(/^[A-Z]{3}$/),
-  metadata: z.record(z.string(), z.string()).optional(),
+  // Not z.record(z.string(), z.string()): it drops a label named `__proto__` without checking it.
+  metadata: z.custom<Record<string, string>>(isStringRecord).optional(),
 })
 
 export function createApp(options: PaymentsOptions) {
@@ -70,7 +77,7 @@ export function createApp(options: PaymentsOptions) {
       id: `pay_${++lastId}`,
       amount: parsed.data.amount,
       currency: parsed.data.currency,
-      metadata: { ...parsed.data.metadata },
+      metadata: Object.fromEntries(Object.entries(parsed.data.metadata ?? {})),
       createdAt: new Date(t).toISOString(),
     }
     const list = payments.get(client) ?? []
