@@ -2,10 +2,13 @@
 //
 // Wrong implementations this spec is built to catch:
 // - no validation, or validation on the first request instead of in createApp
-// - validation that reports only the first bad field (zod's issues[0], or if/throw per field)
+// - validation that reports only the first bad field (one if/throw per field)
 // - a message that names every field whatever is wrong with the config
-// - a blank appName, a 31-character secret, maxItems 0, -n, 2.5, NaN or "5", or an unknown env
-//   accepted; a 32-character secret or maxItems 1 rejected
+// - a blank appName (spaces only, or tabs and newlines), a non-string appName or secret, a
+//   31-character secret, maxItems 0, -n, 2.5, NaN, Infinity or "5", or an unknown env (another
+//   case, or a prototype key such as "constructor") accepted; a 32-character secret or
+//   maxItems 1 (also from MAX_ITEMS=1) rejected
+// - an error message that shows the secret (as the bad value, or the whole config)
 // - handlers that read the caller's config object after createApp (a later change leaks in)
 // - configFromEnv that reads process.env instead of its argument, parses MAX_ITEMS with
 //   parseInt ("12abc" -> 12) or leaves it a string, keeps "" instead of the default, or
@@ -16,7 +19,8 @@
 // - the per-request value kept in a variable shared by all requests (module or app level), so
 //   a request in flight reports the number of the request that came after it
 // - a middleware only on some routes (404s and other routes not counted or not numbered)
-// - items beyond maxItems accepted, or a bad item stored
+// - items beyond maxItems accepted, or a bad item stored; a JSON null, array or string body
+//   crashing to 500 instead of 400
 // - the session kept server-side (a global Map keyed by a signed id): an older cookie then
 //   brings back the newest count; or a per-app Map: another app with the same config forgets it
 // - the session cookie unsigned, signed but never verified, or signed with a hard-coded secret
@@ -24,11 +28,13 @@
 // - a session cookie without HttpOnly or Path=/, Secure in development or missing in production
 import { describe, expect, it } from 'vitest'
 import {
+  build,
   type Client,
   client,
   focusOn,
   parseSetCookies,
   random,
+  task,
   type Reply,
   type Rng,
   type SetCookie,
@@ -144,24 +150,30 @@ function alterSignature(signature: string): string {
 }
 
 describe('app-factory', () => {
-  describe('createApp validates its config', () => {
+  task(1, 'Validate the config', () => {
     it.each([
       ['appName', 'is empty', () => ''],
       ['appName', 'is only spaces', () => '   '],
       ['appName', 'is missing', () => undefined],
+      ['appName', 'is only whitespace (tabs, newlines)', () => '\t \n'],
+      ['appName', 'is a number', (rng: Rng) => rng.int(1, 999)],
       ['secret', 'is 31 characters long', (rng: Rng) => secretOf(rng, 31)],
       ['secret', 'is missing', () => undefined],
+      ['secret', 'is not a string', (rng: Rng) => 10 ** 40 + rng.int(1, 9)],
       ['maxItems', 'is 0', () => 0],
       ['maxItems', 'is negative', (rng: Rng) => -rng.int(1, 50)],
       ['maxItems', 'is fractional', (rng: Rng) => rng.int(1, 9) + 0.5],
       ['maxItems', 'is NaN', () => Number.NaN],
       ['maxItems', 'is a numeric string', (rng: Rng) => String(rng.int(1, 9))],
+      ['maxItems', 'is Infinity', () => Number.POSITIVE_INFINITY],
       ['env', 'is "staging"', () => 'staging'],
       ['env', 'is "test"', () => 'test'],
+      ['env', 'is "Production"', () => 'Production'],
+      ['env', 'is "constructor"', () => 'constructor'],
     ] as const)('throws naming %s (and no other field) when it %s', (field, _case, make) => {
       const rng = random()
       const config = randomConfig(rng, { [field]: make(rng) })
-      const message = messageOf(() => createApp(config))
+      const message = messageOf(() => build(createApp, config))
       expectNamed(message, field)
       for (const other of FIELDS.filter((f) => f !== field)) {
         const why = `"${other}" is valid here: the message must not name it`
@@ -177,7 +189,7 @@ describe('app-factory', () => {
         maxItems: rng.int(-9, 0),
         env: rng.pick(['staging', 'prod', 'dev', '']),
       })
-      const message = messageOf(() => createApp(config))
+      const message = messageOf(() => build(createApp, config))
       for (const field of FIELDS) expectNamed(message, field)
     })
 
@@ -191,7 +203,7 @@ describe('app-factory', () => {
         env: 'staging',
       }
       const config = randomConfig(rng, Object.fromEntries(bad.map((f) => [f, breakers[f]])))
-      const message = messageOf(() => createApp(config))
+      const message = messageOf(() => build(createApp, config))
       for (const field of bad) expectNamed(message, field)
     })
 
@@ -215,9 +227,50 @@ describe('app-factory', () => {
       const res = await api.get('/api/info')
       expect(res).toHaveJsonBody(expect.objectContaining({ appName, env, maxItems }))
     })
+    it('GET /api/info answers appName, env and maxItems from the config', async () => {
+      const rng = random()
+      const config = randomConfig(rng)
+      const res = await client(createApp(config)).get('/api/info')
+      expect(res).toHaveStatus(200)
+      expect(res).toHaveJsonBody(
+        expect.objectContaining({
+          appName: config.appName,
+          env: config.env,
+          maxItems: config.maxItems,
+        }),
+      )
+    })
+
+    it('never shows the secret on GET /api/info', async () => {
+      const rng = random()
+      const config = randomConfig(rng)
+      const res = await client(createApp(config)).get('/api/info')
+      expect(res).toHaveStatus(200)
+      expect(res.text.includes(config.secret), 'the body must not contain the secret').toBe(false)
+      expect(res.body, 'the body has no secret field').not.toHaveProperty('secret')
+      for (const [name, value] of Object.entries(res.headers)) {
+        const why = `header ${name} must not contain the secret`
+        expect(value.includes(config.secret), why).toBe(false)
+      }
+    })
+
+    it('never puts the secret in the error message, even when the secret is the bad field', () => {
+      const rng = random()
+      for (const overrides of [
+        { secret: secretOf(rng, rng.int(20, 31)) },
+        { appName: '', env: 'staging' },
+      ]) {
+        const config = randomConfig(rng, overrides)
+        const message = messageOf(() => build(createApp, config))
+        expect(message.includes(config.secret), 'the message must not contain the secret').toBe(
+          false,
+        )
+      }
+    })
+
   })
 
-  describe('configFromEnv', () => {
+  task(2, 'Read the config from the environment', () => {
     it('reads APP_NAME, APP_SECRET, MAX_ITEMS (as a number) and NODE_ENV', async () => {
       const rng = random()
       const expected = randomConfig(rng)
@@ -228,7 +281,7 @@ describe('app-factory', () => {
         NODE_ENV: expected.env,
         [`${rng.word().toUpperCase()}_HOME`]: rng.word(),
       })
-      expect(config).toMatchObject(expected)
+      expect(config, 'configFromEnv builds the config from the variables').toMatchObject(expected)
       const res = await client(createApp(config)).get('/api/info')
       expect(res).toHaveJsonBody(
         expect.objectContaining({
@@ -242,14 +295,14 @@ describe('app-factory', () => {
     it('falls back to appName "hono-app", maxItems 10 and env "development"', () => {
       const secret = secretOf(random(), 40)
       const config = configFromEnv({ APP_SECRET: secret })
-      expect(config).toMatchObject({ ...DEFAULTS, secret })
+      expect(config, 'configFromEnv falls back to the defaults').toMatchObject({ ...DEFAULTS, secret })
     })
 
     it('treats an empty variable as unset', () => {
       const secret = secretOf(random(), 40)
       const env = { APP_SECRET: secret, APP_NAME: '', MAX_ITEMS: '', NODE_ENV: '' }
       const config = configFromEnv(env)
-      expect(config).toMatchObject({ ...DEFAULTS, secret })
+      expect(config, 'configFromEnv falls back to the defaults').toMatchObject({ ...DEFAULTS, secret })
     })
 
     it('has no default secret: without APP_SECRET the app refuses to start, naming secret', () => {
@@ -276,6 +329,14 @@ describe('app-factory', () => {
       },
     )
 
+    it('accepts MAX_ITEMS=1, the smallest list', async () => {
+      const secret = secretOf(random(), 40)
+      const config = configFromEnv({ APP_SECRET: secret, MAX_ITEMS: '1' })
+      expect(config, 'configFromEnv reads MAX_ITEMS=1 as the number 1').toMatchObject({ maxItems: 1 })
+      const res = await client(build(createApp, config)).get('/api/info')
+      expect(res).toHaveJsonBody(expect.objectContaining({ maxItems: 1 }))
+    })
+
     it.each([['staging'], ['test'], ['Production']])('refuses NODE_ENV=%s, naming env', (value) => {
       const secret = secretOf(random(), 40)
       const message = messageOf(() =>
@@ -288,46 +349,20 @@ describe('app-factory', () => {
     })
   })
 
-  describe('app scope: the config and the item list', () => {
-    it('GET /api/info answers appName, env and maxItems from the config', async () => {
-      const rng = random()
-      const config = randomConfig(rng)
-      const res = await client(createApp(config)).get('/api/info')
-      expect(res).toHaveStatus(200)
-      expect(res).toHaveJsonBody(
-        expect.objectContaining({
-          appName: config.appName,
-          env: config.env,
-          maxItems: config.maxItems,
-        }),
-      )
-    })
-
-    it('never shows the secret on GET /api/info', async () => {
-      const rng = random()
-      const config = randomConfig(rng)
-      const res = await client(createApp(config)).get('/api/info')
-      expect(res).toHaveStatus(200)
-      expect(res.text.includes(config.secret), 'the body must not contain the secret').toBe(false)
-      expect(res.body).not.toHaveProperty('secret')
-      for (const [name, value] of Object.entries(res.headers)) {
-        const why = `header ${name} must not contain the secret`
-        expect(value.includes(config.secret), why).toBe(false)
-      }
-    })
-
+  task(3, 'Keep an item list per app', () => {
     it('POST /api/items answers 201 with the whole list, shared by every client', async () => {
       const rng = random()
       const config = randomConfig(rng, { maxItems: rng.int(3, 6) })
       const api = client(createApp(config))
       const names = Array.from({ length: config.maxItems }, (_, i) => `${rng.word()}-${i}`)
       for (let i = 0; i < names.length; i++) {
-        // Each item from another "client": its own session cookie, or none.
-        const { cookie } = await visit(api, undefined, 1)
+        // Each item from another "client": a cookie of its own, or none.
+        const cookie = `${rng.word()}.${rng.word()}`
         const res = await api.post('/api/items', {
           json: { name: names[i] },
           headers: i % 2 === 0 ? { Cookie: `session=${cookie}` } : {},
         })
+        expect(res).toHaveHeader('x-request-number', String(i + 1))
         expect(res).toHaveStatus(201)
         expect(res).toHaveJsonBody({ items: names.slice(0, i + 1) })
       }
@@ -355,6 +390,9 @@ describe('app-factory', () => {
       ['with an empty name', { json: { name: '' } }],
       ['with a number as the name', { json: { name: 42 } }],
       ['that is not JSON', { body: '{name', headers: { 'Content-Type': 'application/json' } }],
+      ['that is JSON null', { body: 'null', headers: { 'Content-Type': 'application/json' } }],
+      ['that is a JSON array', { json: ['name'] }],
+      ['that is a JSON string', { json: 'name' }],
     ])('answers 400 { error: "invalid_item" } for a body %s, storing nothing', async (_c, opts) => {
       const api = client(createApp(randomConfig(random())))
       const res = await api.post('/api/items', opts)
@@ -375,7 +413,7 @@ describe('app-factory', () => {
     })
   })
 
-  describe('request scope: the request number', () => {
+  task(4, 'Number every request', () => {
     it('numbers every request the app receives from 1, whatever its path', async () => {
       const rng = random()
       const api = client(createApp(randomConfig(rng)))
@@ -448,7 +486,7 @@ describe('app-factory', () => {
     })
   })
 
-  describe('client scope: the session cookie', () => {
+  task(5, 'Count visits in a signed cookie', () => {
     it('starts at 1 and sets a session cookie with HttpOnly and Path=/', async () => {
       const api = client(createApp(randomConfig(random())))
       const { reply } = await visit(api, undefined, 1)

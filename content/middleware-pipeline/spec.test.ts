@@ -2,8 +2,9 @@
 //
 // Wrong implementations this spec is built to catch:
 // - a new id generated for every request, even when the client sent a valid X-Request-Id
-// - a client's id echoed without checking it: spaces, markup, quotes, commas, dots, an empty
-//   value, or more than 64 characters (hono's requestId() with its default limit of 255)
+// - a client's id echoed without checking it: spaces, markup, quotes, commas, dots, colons, an
+//   empty value, more than 64 characters (hono's requestId() with its default limit of 255), or
+//   base64's `+` and `/`
 // - `sent ?? generateId()`, which keeps an empty X-Request-Id
 // - one id for the whole app (generated in createApp), or the id kept in a variable shared by
 //   every request, so a request in flight reports the id of the request that came after it
@@ -16,15 +17,21 @@
 // - the layers in the wrong order: trace other than request-id:in, timing:in, handler,
 //   timing:out, request-id:out
 // - middleware attached to the routes instead of the app, so a 404 has neither header
-// - no onError (Hono's default text 500), or a 500 without the request id, or without headers
-// - the not-found or error handler run outside the middleware (its time not counted)
+// - no error layer (Hono's default text 500), or a 500 without the request id (the client's or
+//   a generated one), or without headers
+// - the not-found handler or the error layer run outside the middleware (its time not counted)
 // - `options.trace(...)` called when no trace was given
-// - GET /slow accepting a negative, fractional, non-numeric, missing or too large `ms`
+// - GET /slow accepting a negative, fractional, non-numeric, missing, empty or too large `ms`, or
+//   one Number() reads but that is not digits only ("+5", "1e3", "0x10", " 5", "60000.0"), or
+//   parseInt's "5abc"; or refusing the ends 0 and 60000, or digits with leading zeros
 import { describe, expect, it } from 'vitest'
 import {
+  build,
   client,
   fakeClock,
+  focusOn,
   random,
+  task,
   type Client,
   type FakeClock,
   type Reply,
@@ -71,7 +78,7 @@ function rig(rng: Rng, options: RigOptions = {}): Rig {
   const events: string[] = []
   const generated: string[] = []
   const prefix = rng.word(3, 5)
-  const app = createApp({
+  const app = build(createApp, {
     now: clock.now,
     generateId: () => {
       const id = `${prefix}-${rng.word(6, 10)}-${generated.length + 1}`
@@ -106,7 +113,7 @@ function expectTime(reply: Reply, ms: number): void {
 }
 
 describe('middleware-pipeline', () => {
-  describe('request id', () => {
+  task(1, 'Keep or make a request id', () => {
     it('keeps a valid X-Request-Id sent by the client and hands it to the handler', async () => {
       const rng = random()
       const { api } = rig(rng)
@@ -142,7 +149,8 @@ describe('middleware-pipeline', () => {
       const count = rng.int(3, 5)
       for (let i = 0; i < count; i++) {
         const res = await api.get('/id')
-        expect(generated).toHaveLength(i + 1)
+        focusOn(res)
+        expect(generated, 'generateId() is called once per request without an id').toHaveLength(i + 1)
         expectIdHeader(res, generated[i]!)
         expect(res).toHaveJsonBody({ requestId: generated[i] })
       }
@@ -156,6 +164,8 @@ describe('middleware-pipeline', () => {
       ['contains a comma', (rng: Rng) => `${rng.word()},${rng.word()}`],
       ['contains a dot', (rng: Rng) => `${rng.word()}.${rng.int(1, 999)}`],
       ['contains a colon', (rng: Rng) => `${rng.word()}:${rng.word()}`],
+      ['contains a plus', (rng: Rng) => `${rng.word()}+${rng.word()}`],
+      ['contains a slash', (rng: Rng) => `${rng.word()}/${rng.word()}`],
       ['is empty', () => ''],
     ])('replaces an X-Request-Id that %s with a generated one', async (_case, make) => {
       const rng = random()
@@ -163,13 +173,14 @@ describe('middleware-pipeline', () => {
       const sent = make(rng)
       const res = await api.get('/id', { headers: { 'X-Request-Id': sent } })
       expect(res).toHaveStatus(200)
-      expect(generated).toHaveLength(1)
+      focusOn(res)
+      expect(generated, 'generateId() made the id instead').toHaveLength(1)
       expectIdHeader(res, generated[0]!)
       expect(res).toHaveJsonBody({ requestId: generated[0] })
     })
   })
 
-  describe('response time', () => {
+  task(2, 'Time the request', () => {
     it('sets X-Response-Time to the time the request took by the injected clock', async () => {
       const rng = random()
       const { api, clock } = rig(rng)
@@ -253,15 +264,57 @@ describe('middleware-pipeline', () => {
       expectIdHeader(res1, first.id)
       expectTime(res1, first.ms + second.ms)
     })
+    it('accepts ms at both ends, 0 and 60000, and digits with leading zeros', async () => {
+      const rng = random()
+      const { api } = rig(rng)
+      const n = rng.int(1, 999)
+      for (const [query, ms] of [
+        ['0', 0],
+        ['60000', 60_000],
+        [`00${n}`, n],
+      ] as const) {
+        const res = await api.get(`/slow?ms=${query}`)
+        expect(res).toHaveStatus(200)
+        expect(res).toHaveJsonBody(expect.objectContaining({ ms }))
+        expectTime(res, ms)
+      }
+    })
+
+    it.each([
+      ['?ms=abc'],
+      ['?ms=-5'],
+      ['?ms=1.5'],
+      ['?ms=60001'],
+      [''],
+      ['?ms='],
+      ['?ms=+5'],
+      ['?ms=1e3'],
+      ['?ms=0x10'],
+      ['?ms=5abc'],
+      ['?ms=%205'],
+      ['?ms=60000.0'],
+    ])(
+      'answers 400 for GET /slow%s, still with both headers',
+      async (query) => {
+        const rng = random()
+        const { api } = rig(rng)
+        const id = clientId(rng)
+        const res = await api.get(`/slow${query}`, { headers: { 'X-Request-Id': id } })
+        expect(res).toHaveStatus(400)
+        expect(res).toHaveJsonBody({ error: 'invalid_ms' })
+        expectIdHeader(res, id)
+        expectTime(res, 0)
+      },
+    )
   })
 
-  describe('the onion', () => {
+  task(3, 'Run the layers in order', () => {
     it('runs request-id:in, timing:in, the handler, then timing:out, request-id:out', async () => {
       const rng = random()
       const { api, events } = rig(rng)
       const res = await api.get('/id', { headers: { 'X-Request-Id': clientId(rng) } })
       expect(res).toHaveStatus(200)
-      expect(events).toEqual([
+      expect(events, 'the events passed to trace(), in order').toEqual([
         'request-id:in',
         'timing:in',
         'handler',
@@ -276,7 +329,7 @@ describe('middleware-pipeline', () => {
       const once = ['request-id:in', 'timing:in', 'handler', 'timing:out', 'request-id:out']
       const count = rng.int(2, 3)
       for (let i = 0; i < count; i++) await api.get(`/slow?ms=${rng.int(0, 100)}`)
-      expect(events).toEqual(Array.from({ length: count }, () => once).flat())
+      expect(events, 'the events passed to trace(), in order').toEqual(Array.from({ length: count }, () => once).flat())
     })
 
     it('works without a trace callback', async () => {
@@ -290,7 +343,7 @@ describe('middleware-pipeline', () => {
     })
   })
 
-  describe('404 and 500 go through the middleware too', () => {
+  task(4, 'The 404 inside the onion', () => {
     it('answers 404 { error: "not_found" } with X-Request-Id and X-Response-Time', async () => {
       const rng = random()
       const spent = rng.int(1, 3000)
@@ -312,7 +365,7 @@ describe('middleware-pipeline', () => {
       const { api, events } = rig(rng)
       const res = await api.get(`/${rng.word()}`)
       expect(res).toHaveStatus(404)
-      expect(events).toEqual([
+      expect(events, 'the events passed to trace(), in order').toEqual([
         'request-id:in',
         'timing:in',
         'not-found',
@@ -320,7 +373,9 @@ describe('middleware-pipeline', () => {
         'request-id:out',
       ])
     })
+  })
 
+  task(5, 'Errors inside the onion', () => {
     it('answers 500 with the request id and both headers when a handler throws', async () => {
       const rng = random()
       const inHandler = rng.int(1, 3000)
@@ -343,7 +398,7 @@ describe('middleware-pipeline', () => {
       const { api, events } = rig(rng)
       const res = await api.get('/boom', { headers: { 'X-Request-Id': clientId(rng) } })
       expect(res).toHaveStatus(500)
-      expect(events).toEqual([
+      expect(events, 'the events passed to trace(), in order').toEqual([
         'request-id:in',
         'timing:in',
         'handler',
@@ -353,18 +408,16 @@ describe('middleware-pipeline', () => {
       ])
     })
 
-    it.each([['?ms=abc'], ['?ms=-5'], ['?ms=1.5'], ['?ms=60001'], ['']])(
-      'answers 400 for GET /slow%s, still with both headers',
-      async (query) => {
-        const rng = random()
-        const { api } = rig(rng)
-        const id = clientId(rng)
-        const res = await api.get(`/slow${query}`, { headers: { 'X-Request-Id': id } })
-        expect(res).toHaveStatus(400)
-        expect(res).toHaveJsonBody({ error: 'invalid_ms' })
-        expectIdHeader(res, id)
-        expectTime(res, 0)
-      },
-    )
+    it('quotes the client\'s own id in the 500', async () => {
+      const rng = random()
+      const { api, generated } = rig(rng)
+      const id = clientId(rng)
+      const res = await api.get('/boom', { headers: { 'X-Request-Id': id } })
+      expect(res).toHaveStatus(500)
+      expect(res).toHaveJsonBody({ error: 'internal_error', requestId: id })
+      expectIdHeader(res, id)
+      focusOn(res)
+      expect(generated, 'no id is generated when the client sent a valid one').toEqual([])
+    })
   })
 })

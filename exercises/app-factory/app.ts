@@ -28,7 +28,7 @@ export function configFromEnv(env: Record<string, string | undefined>): AppConfi
 }
 
 export function createApp(config: AppConfig, hooks: AppHooks = {}) {
-  // TODO: validate `config` (zod is installed) and throw one Error naming every bad field.
+  // TODO: validate `config` (by hand) and throw one Error naming every bad field.
 
   const app = new Hono<Env>()
 

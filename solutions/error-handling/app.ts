@@ -3,7 +3,6 @@ import { Hono, type Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { requestId, type RequestIdVariables } from 'hono/request-id'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
-import { z } from 'zod'
 
 export interface Book {
   id: string
@@ -110,10 +109,36 @@ class NonErrorThrown extends Error {
   }
 }
 
-const NewBookInput = z.object({
-  title: z.string().refine((title) => title.trim() !== '', 'must not be empty'),
-  isbn: z.string().regex(/^[0-9]{13}$/, 'must be 13 digits'),
-})
+/**
+ * Checks a POST /books body by hand: one FieldError per invalid field, none when it is valid. A
+ * body that is not an object has both fields invalid.
+ */
+function bookErrors(body: unknown): FieldError[] {
+  const fields =
+    typeof body === 'object' && body !== null && !Array.isArray(body)
+      ? (body as Record<string, unknown>)
+      : {}
+  const errors: FieldError[] = []
+  if (typeof fields.title !== 'string' || fields.title.trim() === '') {
+    errors.push({ pointer: '#/title', detail: 'must be a string that is not empty' })
+  }
+  if (typeof fields.isbn !== 'string' || !/^[0-9]{13}$/.test(fields.isbn)) {
+    errors.push({ pointer: '#/isbn', detail: 'must be a string of 13 digits' })
+  }
+  return errors
+}
+
+/**
+ * A path that exists but not for this method: 405, whose Allow header lists the methods the path
+ * does have (RFC 9110, section 15.5.6). An HTTPException with a ready response: onError keeps
+ * that response's headers and builds the problem body like for any other HTTPException.
+ */
+function methodNotAllowed(allow: string): never {
+  throw new HTTPException(405, {
+    message: `This path answers ${allow} only.`,
+    res: new Response(null, { headers: { Allow: allow } }),
+  })
+}
 
 type Env = { Variables: RequestIdVariables }
 
@@ -155,11 +180,18 @@ export function createApp(options: BooksOptions) {
     const body: unknown = await c.req.json().catch(() => {
       throw new HTTPException(400, { message: 'The request body is not valid JSON.' })
     })
-    const parsed = NewBookInput.safeParse(body)
-    if (!parsed.success) throw new ValidationError(fieldErrors(parsed.error))
-    const book = await service.create({ title: parsed.data.title, isbn: parsed.data.isbn })
+    const errors = bookErrors(body)
+    if (errors.length > 0) throw new ValidationError(errors)
+    // Only the two fields the service takes: anything else the client sent stays out.
+    const { title, isbn } = body as NewBook
+    const book = await service.create({ title, isbn })
     return c.json(book, 201, { Location: `/books/${encodeURIComponent(book.id)}` })
   })
+
+  // Registered after each path's own routes: Hono runs matching routes in order, so these only
+  // answer the methods nobody else took. (HEAD rides along with GET: Hono answers it.)
+  app.all('/books/:id', () => methodNotAllowed('GET, HEAD'))
+  app.all('/books', () => methodNotAllowed('POST'))
 
   // An unknown route is a 404 like any other: same shape, same media type, same `type`.
   app.notFound((c) =>
@@ -226,24 +258,12 @@ interface Problem {
 
 /**
  * An RFC 9457 problem: the `status` member is taken from the same value as the HTTP status, so
- * they cannot disagree, and `instance` names this occurrence by its path.
+ * they cannot disagree. `instance` is the request path, as the contract asks: it says where the
+ * problem happened (the request id, in the header and in a 500's body, tells one occurrence
+ * from another).
  */
 function problem(c: Context, body: Problem): Response {
   return c.json({ ...body, instance: c.req.path }, body.status, {
     'Content-Type': 'application/problem+json',
   })
-}
-
-/** One entry per invalid field; a body that is not an object has both fields invalid. */
-function fieldErrors(error: z.ZodError): FieldError[] {
-  const byField = new Map<string, string>()
-  for (const issue of error.issues) {
-    const field = issue.path[0]
-    if (typeof field === 'string') {
-      if (!byField.has(field)) byField.set(field, issue.message)
-    } else {
-      for (const name of ['title', 'isbn']) byField.set(name, 'is required')
-    }
-  }
-  return [...byField].map(([field, detail]) => ({ pointer: `#/${field}`, detail }))
 }

@@ -1,4 +1,4 @@
-import { Hono, type MiddlewareHandler } from 'hono'
+import { Hono, type Context } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 
 export interface User {
@@ -32,42 +32,59 @@ export interface AppOptions {
 }
 
 /**
- * An error a module throws on purpose. It says what went wrong (a status and a code); the root
- * app's ONE error handler decides how that looks on the wire.
+ * The app's one error format. Every module builds its error responses here, so a 401 from
+ * billing and a 404 from users look alike on the wire, and changing the format is one edit.
  */
-export class ApiError extends Error {
-  readonly status: ContentfulStatusCode
-  readonly code: string
+export function errorResponse(
+  c: Context,
+  status: ContentfulStatusCode,
+  error: string,
+  module?: ModuleName,
+) {
+  return c.json(module === undefined ? { error } : { error, module }, status)
+}
 
-  constructor(status: ContentfulStatusCode, code: string, message: string) {
-    super(message)
-    this.name = 'ApiError'
-    this.status = status
-    this.code = code
+/** A module's gate: nothing to let the request through, or the refusal to send instead. */
+type Guard = (c: Context) => Response | undefined
+
+type Handler = (c: Context) => Response
+
+/**
+ * Every route of a module is registered through the wrapper this returns: it tags the response
+ * with the module's name, then lets the module's guard answer first. One wrapper per module, so
+ * no route can forget the tag or the guard, and no other module ever meets them.
+ */
+function moduleRoute(name: ModuleName, guard?: Guard) {
+  return (handler: Handler): Handler => (c) => {
+    // Set on the context before any response is built: c.json() keeps it, errors included.
+    c.header('X-Module', name)
+    return guard?.(c) ?? handler(c)
   }
 }
 
-class NotFoundError extends ApiError {
-  constructor(what: string) {
-    super(404, 'not_found', `${what} not found`)
-  }
-}
+/** Billing's gate: the shared secret, compared as a whole string. */
+const billingKeyGuard =
+  (billingKey: string): Guard =>
+  (c) =>
+    // A real service would also compare in constant time (hono/utils/buffer's timingSafeEqual).
+    c.req.header('X-Billing-Key') === billingKey
+      ? undefined
+      : errorResponse(c, 401, 'unauthorized', 'billing')
 
-class UnauthorizedError extends ApiError {
-  constructor(message: string) {
-    super(401, 'unauthorized', message)
+/** Admin's gate: a bearer token whose holder is an admin. */
+const adminGuard =
+  (tokens: Record<string, Role>): Guard =>
+  (c) => {
+    const token = /^Bearer +(\S+)$/i.exec(c.req.header('Authorization') ?? '')?.[1]
+    // Object.hasOwn, not tokens[token]: "constructor" is not a token.
+    if (token === undefined || !Object.hasOwn(tokens, token)) {
+      // 401: we do not know who you are. The challenge tells a client how to authenticate.
+      c.header('WWW-Authenticate', 'Bearer realm="admin"')
+      return errorResponse(c, 401, 'unauthorized', 'admin')
+    }
+    // 403: we know who you are, and you may not do this.
+    return tokens[token] === 'admin' ? undefined : errorResponse(c, 403, 'forbidden', 'admin')
   }
-}
-
-class ForbiddenError extends ApiError {
-  constructor(message: string) {
-    super(403, 'forbidden', message)
-  }
-}
-
-// `module` is set by each module's own middleware, so the shared error handler can say which
-// module failed without every throw site repeating it.
-type Env = { Variables: { module?: ModuleName } }
 
 /** What every module receives from the app that mounts it: its dependencies, nothing global. */
 interface Deps {
@@ -84,34 +101,25 @@ interface Deps {
 interface Plugin {
   name: ModuleName
   prefix: string
-  create(deps: Deps): Hono<Env>
+  create(deps: Deps): Hono
 }
-
-/** The first middleware of every module: it tags the module's responses, errors included. */
-const tag =
-  (name: ModuleName): MiddlewareHandler<Env> =>
-  async (c, next) => {
-    c.set('module', name)
-    // Set before next(): a response built later (by the handler or by the root's onError)
-    // on the same context keeps it.
-    c.header('X-Module', name)
-    await next()
-  }
 
 const usersPlugin: Plugin = {
   name: 'users',
   prefix: '/api/users',
   create({ store }) {
+    const route = moduleRoute('users')
     // Paths inside a sub-app are relative to where it is mounted: '/' here is /api/users.
     // Writing '/api/users' again would answer at /api/users/api/users.
-    const users = new Hono<Env>()
-    users.use(tag('users'))
-    users.get('/', (c) => c.json(store.users))
-    users.get('/:id', (c) => {
-      const user = store.users.find((u) => u.id === c.req.param('id'))
-      if (!user) throw new NotFoundError('user')
-      return c.json(user)
-    })
+    const users = new Hono()
+    users.get('/', route((c) => c.json(store.users)))
+    users.get(
+      '/:id',
+      route((c) => {
+        const user = store.users.find((u) => u.id === c.req.param('id'))
+        return user ? c.json(user) : errorResponse(c, 404, 'not_found', 'users')
+      }),
+    )
     return users
   },
 }
@@ -120,25 +128,17 @@ const billingPlugin: Plugin = {
   name: 'billing',
   prefix: '/api/billing',
   create({ store, billingKey }) {
-    const billing = new Hono<Env>()
-    billing.use(tag('billing'))
-    // Middleware registered on the sub-app is mounted under its prefix (/api/billing/*), so it
-    // guards billing and nothing else. Registered BEFORE the routes: Hono runs handlers in
-    // registration order, and a route registered first would answer without ever reaching it.
-    billing.use(async (c, next) => {
-      // A shared secret compared as a whole string; a real service would also compare in
-      // constant time (hono/utils/buffer's timingSafeEqual).
-      if (c.req.header('X-Billing-Key') !== billingKey) {
-        throw new UnauthorizedError('a valid X-Billing-Key header is required')
-      }
-      await next()
-    })
-    billing.get('/invoices', (c) => c.json(store.invoices))
-    billing.get('/invoices/:id', (c) => {
-      const invoice = store.invoices.find((i) => i.id === c.req.param('id'))
-      if (!invoice) throw new NotFoundError('invoice')
-      return c.json(invoice)
-    })
+    // The guard is billing's own: it wraps billing's routes and nothing else.
+    const route = moduleRoute('billing', billingKeyGuard(billingKey))
+    const billing = new Hono()
+    billing.get('/invoices', route((c) => c.json(store.invoices)))
+    billing.get(
+      '/invoices/:id',
+      route((c) => {
+        const invoice = store.invoices.find((i) => i.id === c.req.param('id'))
+        return invoice ? c.json(invoice) : errorResponse(c, 404, 'not_found', 'billing')
+      }),
+    )
     return billing
   },
 }
@@ -147,34 +147,26 @@ const adminPlugin: Plugin = {
   name: 'admin',
   prefix: '/admin',
   create({ store, tokens, enabled }) {
-    const admin = new Hono<Env>()
-    admin.use(tag('admin'))
-    admin.use(async (c, next) => {
-      const match = /^Bearer +(\S+)$/i.exec(c.req.header('Authorization') ?? '')
-      const token = match?.[1]
-      // Object.hasOwn, not tokens[token]: "constructor" is not a token.
-      if (token === undefined || !Object.hasOwn(tokens, token)) {
-        // 401: we do not know who you are. The challenge tells a client how to authenticate;
-        // the root's c.json() keeps headers set on the context before the throw.
-        c.header('WWW-Authenticate', 'Bearer realm="admin"')
-        throw new UnauthorizedError('an admin bearer token is required')
-      }
-      // 403: we know who you are, and you may not do this.
-      if (tokens[token] !== 'admin') throw new ForbiddenError('admins only')
-      await next()
-    })
-    admin.get('/stats', (c) =>
-      c.json({ users: store.users.length, invoices: store.invoices.length, modules: enabled }),
+    const route = moduleRoute('admin', adminGuard(tokens))
+    const admin = new Hono()
+    admin.get(
+      '/stats',
+      route((c) =>
+        c.json({ users: store.users.length, invoices: store.invoices.length, modules: enabled }),
+      ),
     )
     // The users module and this one share the store they were given: a user removed here is
     // gone from /api/users too. Modules share state through dependencies, not by importing
     // each other.
-    admin.delete('/users/:id', (c) => {
-      const index = store.users.findIndex((u) => u.id === c.req.param('id'))
-      if (index < 0) throw new NotFoundError('user')
-      store.users.splice(index, 1)
-      return c.body(null, 204)
-    })
+    admin.delete(
+      '/users/:id',
+      route((c) => {
+        const index = store.users.findIndex((u) => u.id === c.req.param('id'))
+        if (index < 0) return errorResponse(c, 404, 'not_found', 'admin')
+        store.users.splice(index, 1)
+        return c.body(null, 204)
+      }),
+    )
     return admin
   },
 }
@@ -197,7 +189,8 @@ function enabledPlugins(modules: readonly string[] | undefined): Plugin[] {
 export function createApp(options: AppOptions) {
   const plugins = enabledPlugins(options.modules)
   const deps: Deps = {
-    // Copies: the app owns its data, and the caller's arrays stay as they were.
+    // Copies, taken now: the app owns its data, the caller's arrays stay as they were, and
+    // what the caller does to them later never reaches the app.
     store: {
       users: options.users.map((u) => ({ ...u })),
       invoices: options.invoices.map((i) => ({ ...i })),
@@ -207,27 +200,13 @@ export function createApp(options: AppOptions) {
     enabled: plugins.map((p) => p.name),
   }
 
-  const app = new Hono<Env>()
-  // Nothing is registered on the root with app.use(): middleware here would run for every
-  // module. A disabled module is simply never mounted, so neither its routes nor its
-  // middleware exist.
+  const app = new Hono()
+  // A disabled module is simply never mounted, so neither its routes nor its guard exist.
   for (const plugin of plugins) app.route(plugin.prefix, plugin.create(deps))
 
   // Hono uses the ROOT's notFound for every unmatched path (a sub-app's notFound is ignored
   // once mounted), so this is the one 404 of the whole app.
-  app.notFound((c) => c.json({ error: 'not_found' }, 404))
-
-  // The one error handler. Modules set no onError of their own: a sub-app's onError would
-  // wrap its routes and give that module its own error format.
-  app.onError((err, c) => {
-    const module = c.get('module')
-    if (err instanceof ApiError) {
-      return c.json({ error: err.code, module, message: err.message }, err.status)
-    }
-    // Anything else is a bug: log it, and tell the client nothing about it.
-    console.error(err)
-    return c.json({ error: 'internal', module }, 500)
-  })
+  app.notFound((c) => errorResponse(c, 404, 'not_found'))
 
   return app
 }

@@ -81,6 +81,9 @@ export function createApp(options: BooksOptions) {
   // NotFoundError 404, ConflictError 409, ValidationError 422 (with `errors`), HTTPException
   // keeps its status, anything else is 500 with the request id and nothing of the error
 
+  // TODO: a method a path does not have (DELETE /books/:id, GET /books...) answers a 405 problem
+  // with an Allow header listing that path's own methods
+
   // TODO: app.notFound answers unknown routes with a problem+json 404
 
   return app

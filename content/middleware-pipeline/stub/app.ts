@@ -27,6 +27,10 @@ export function createApp(options: PipelineOptions) {
   //   trace 'timing:in'; read options.now(); let the rest run; read options.now() again;
   //   set X-Response-Time to "<difference>ms"; trace 'timing:out'.
 
+  // TODO: middleware 3, the innermost: the error layer.
+  //   let the rest run; when a handler threw an Error, Hono has put it on c.error: then trace
+  //   'error' and replace the response (c.res = ...) with 500 { error: 'internal_error', requestId }.
+
   app.get('/id', (c) => {
     trace('handler')
     // TODO: answer { requestId } with the id the middleware stored
@@ -46,9 +50,6 @@ export function createApp(options: PipelineOptions) {
   })
 
   // TODO: unknown paths: trace 'not-found', answer 404 { error: 'not_found' }
-
-  // TODO: errors thrown by handlers: trace 'error',
-  //   answer 500 { error: 'internal_error', requestId }
 
   return app
 }

@@ -1,4 +1,4 @@
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 
 export interface User {
@@ -31,17 +31,17 @@ export interface AppOptions {
   modules?: ModuleName[]
 }
 
-/** An error a module throws on purpose; the root app's error handler turns it into JSON. */
-export class ApiError extends Error {
-  readonly status: ContentfulStatusCode
-  readonly code: string
-
-  constructor(status: ContentfulStatusCode, code: string, message: string) {
-    super(message)
-    this.name = 'ApiError'
-    this.status = status
-    this.code = code
-  }
+/**
+ * The app's one error format: build every error response of every module (and the root's 404)
+ * with this, so they all look alike on the wire.
+ */
+export function errorResponse(
+  c: Context,
+  status: ContentfulStatusCode,
+  error: string,
+  module?: ModuleName,
+) {
+  return c.json(module === undefined ? { error } : { error, module }, status)
 }
 
 export function createApp(options: AppOptions) {
@@ -51,15 +51,15 @@ export function createApp(options: AppOptions) {
 
   // TODO: the users module: a sub-app with GET / and GET /:id, mounted at /api/users
 
-  // TODO: the billing module: a sub-app whose own middleware checks X-Billing-Key,
+  // TODO: the billing module: a sub-app whose every route first checks X-Billing-Key,
   //       with GET /invoices and GET /invoices/:id, mounted at /api/billing
 
-  // TODO: the admin module: a sub-app whose own middleware checks the bearer token,
+  // TODO: the admin module: a sub-app whose every route first checks the bearer token,
   //       with GET /stats and DELETE /users/:id, mounted at /admin
 
   // TODO: each module tags its responses with X-Module; mount only the enabled modules
 
-  // TODO: ONE error handler and ONE JSON 404 on the root app
+  // TODO: ONE JSON 404 on the root app, for every path no route matches
 
   return app
 }
