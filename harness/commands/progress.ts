@@ -33,9 +33,16 @@ export function progressCommand(ctx: CommandContext): number {
     hints += hintsUsed(stateOf(progress, e.slug))
     if (stateOf(progress, e.slug).peekedAt) peeks++
   }
+  // Partial credit: a passed exercise counts all its tasks, a started one the tasks done so far.
+  const taskTotal = catalog.exercises.reduce((n, e) => n + e.tasks.length, 0)
+  const tasksDone = catalog.exercises.reduce((n, e) => {
+    const state = stateOf(progress, e.slug)
+    return n + (state.passedAt ? e.tasks.length : Math.min(e.tasks.length, state.tasksDone?.length ?? 0))
+  }, 0)
   const total = catalog.exercises.length
   const pct = total ? Math.round((doneAll / total) * 100) : 0
   lines.push('', `  ${c.bold('Overall'.padEnd(width))}  ${bar(doneAll, total)}  ${doneAll}/${total} (${pct}%)`)
+  lines.push(`  ${'Tasks'.padEnd(width)}  ${bar(tasksDone, taskTotal)}  ${tasksDone}/${taskTotal}`)
   lines.push(c.dim(`  Hints revealed: ${hints}. Solutions peeked at before passing: ${peeks}.`))
   ctx.out.write(`${lines.join('\n')}\n`)
   return 0

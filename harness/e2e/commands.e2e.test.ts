@@ -103,6 +103,8 @@ describe('npm run list and npm run progress', () => {
     expect(run.stdout).toMatch(/Basics\s+█{12}░{12}\s+1\/2/)
     expect(run.stdout).toMatch(/Trouble\s+░{24}\s+0\/6/)
     expect(run.stdout).toContain('1/8 (13%)')
+    // Tasks: passing counts its one task; the others none yet (failing has two, the rest one each).
+    expect(run.stdout).toMatch(/Tasks\s+\S+\s+1\/9/)
   })
 })
 
