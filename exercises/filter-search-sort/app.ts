@@ -26,16 +26,17 @@ export function createApp(options: CatalogueOptions) {
   const app = new Hono()
 
   app.get('/api/products', (c) => {
-    // TODO: reject any query parameter other than category, inStock, price_min, price_max, q and
-    // sort, and any parameter given twice: 400 { "error": "invalid_query", "field": <its name> }.
+    // TODO (task 1): answer every product ordered by id, without changing the `products` array.
 
-    // TODO: parse and validate each parameter (see the README); a malformed value is a 400 that
-    // names the parameter too.
+    // TODO (tasks 2 and 3): keep the products that pass every filter given (AND);
+    // `category=a,b` means a OR b; `q` searches name and category.
 
-    // TODO: keep the products that pass every filter given (AND); `category=a,b` means a OR b.
+    // TODO (task 4): order the result by the `sort` keys, ties broken by the next key and finally
+    // by id ascending.
 
-    // TODO: order the result by the `sort` keys, ties broken by the next key and finally by id
-    // ascending, without changing the `products` array.
+    // TODO (task 5): reject any query parameter other than category, inStock, price_min,
+    // price_max, q and sort, any parameter given twice, and any malformed value:
+    // 400 { "error": "invalid_query", "field": <its name> }.
     return c.json({ data: products })
   })
 

@@ -18,7 +18,7 @@ export interface CursorPaginationOptions {
 }
 
 export function createApp(options: CursorPaginationOptions) {
-  // TODO: throw a TypeError when options.secret is not a non-empty string.
+  // TODO (task 5): throw a TypeError when options.secret is not a non-empty string.
   const now = options.now ?? Date.now
 
   // Done for you: the store, and the routes that change it.
@@ -28,18 +28,17 @@ export function createApp(options: CursorPaginationOptions) {
   const app = new Hono()
 
   app.get('/api/messages', (c) => {
-    // TODO: read `limit` (default 20, an integer from 1 to 100); anything else answers
+    // TODO (task 1): order the messages by createdAt, newest first, and by id, highest first,
+    //       among messages with the same createdAt; answer { data, nextCursor } with at most
+    //       `limit` of them (default 20), nextCursor null when no message comes after them.
+
+    // TODO (task 2): with `cursor`, start right after the position it records.
+
+    // TODO (task 3): `limit` is an integer from 1 to 100; anything else answers
     //       400 { "error": "invalid_query" }.
 
-    // TODO: order the messages by createdAt, newest first, and by id, highest first, among
-    //       messages with the same createdAt.
-
-    // TODO: without `cursor`, start at the beginning. With one, start right after the position it
-    //       names. A cursor this app did not sign (garbage, forged, tampered with) answers
-    //       400 { "error": "invalid_cursor" }.
-
-    // TODO: answer { data, nextCursor }: at most `limit` messages, and a signed cursor for the
-    //       position after the last of them, or null when no message comes after it.
+    // TODO (task 5): sign the cursors; one this app did not sign (garbage, forged, tampered
+    //       with) answers 400 { "error": "invalid_cursor" }.
     return c.json({ data: [...messages.values()], nextCursor: null })
   })
 

@@ -58,8 +58,8 @@ export function createApp(options: DocumentsOptions) {
   const docs = new Map(options.documents.map((doc) => [doc.id, { ...doc }]))
   let lastId = 0
 
-  // TODO: some seed documents are already deleted (their deletedAt is set). Every read path
-  //       below - list, search, item, stats - must treat them as gone.
+  // TODO (task 1): some seed documents are already deleted (their deletedAt is set). Every read
+  //       path below - list, search, item, stats - must treat them as gone.
 
   const app = new Hono<Env>()
 
@@ -83,8 +83,8 @@ export function createApp(options: DocumentsOptions) {
   })
 
   app.get('/api/documents', (c) => {
-    // TODO: `?include=deleted` is for admins only (no token -> 401, a member -> 403) and lists
-    //       the deleted documents too, each with its deletedAt.
+    // TODO (task 2): `?include=deleted` is for admins only (no token -> 401, a member -> 403)
+    //       and lists the deleted documents too, each with its deletedAt.
     const q = c.req.query('q')?.toLowerCase()
     let found = [...docs.values()]
     if (q) found = found.filter((doc) => doc.title.toLowerCase().includes(q))
@@ -102,7 +102,7 @@ export function createApp(options: DocumentsOptions) {
     const parsed = DocumentInput.safeParse(await c.req.json().catch(() => undefined))
     if (!parsed.success) return c.json({ error: 'invalid_document' }, 400)
     const { slug, title } = parsed.data
-    // TODO: which documents may hold a slug that is already in use? (README: "Unique slugs")
+    // TODO (task 5): which documents may hold a slug that is already in use? (README, task 5)
     if ([...docs.values()].some((doc) => doc.slug === slug)) {
       return c.json({ error: 'slug_taken' }, 409)
     }
@@ -117,14 +117,16 @@ export function createApp(options: DocumentsOptions) {
   app.delete('/api/documents/:id', authenticate, (c) => {
     const doc = docs.get(c.req.param('id'))
     if (!doc) return notFound(c)
-    // TODO: soft delete - keep the document and stamp deletedAt with `now()` as an ISO string.
+    // TODO (task 3): soft delete - keep the document and stamp deletedAt with `now()` as an ISO
+    //       string.
     docs.delete(doc.id)
     return c.body(null, 204)
   })
 
-  // TODO: POST /api/documents/:id/restore (admins only, use `requireAdmin`) -> 200 with the
-  //       document, deletedAt null again; 404 for an unknown id; 409 { "error": "not_deleted" }
-  //       for a live document; 409 { "error": "slug_taken" } when a live document holds its slug.
+  // TODO (task 4): POST /api/documents/:id/restore (admins only, use `requireAdmin`) -> 200 with
+  //       the document, deletedAt null again; 404 for an unknown id; 409
+  //       { "error": "not_deleted" } for a live document; 409 { "error": "slug_taken" } when a
+  //       live document holds its slug.
 
   app.notFound(notFound)
 

@@ -103,9 +103,6 @@ export function createApp(options: DocumentsOptions) {
   // `?include=deleted` widens the query, so it is an admin feature: the route is public, but
   // asking for the trash switches authentication and the role check on. A member who asks gets
   // 403 rather than a silently filtered list, so the client learns the option is not theirs.
-  // `?include=deleted` widens the query, so it is an admin feature: the route is public, but
-  // asking for the trash switches authentication and the role check on. A member who asks gets
-  // 403 rather than a silently filtered list, so the client learns the option is not theirs.
   app.get('/api/documents', (c) => {
     const withDeleted = c.req.query('include') === 'deleted'
     if (withDeleted) {

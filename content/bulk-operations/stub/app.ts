@@ -37,18 +37,22 @@ export function createApp(options: ContactsOptions = {}) {
   app.get('/api/contacts', (c) => c.json([...store.values()].sort((a, b) => a.id - b.id)))
 
   app.post('/api/contacts/batch', async (c) => {
-    // TODO: read `?atomic=`: absent or `false` is partial mode, `true` is atomic mode, anything
-    // else is 400 { "error": "invalid_query" }.
+    // TODO (task 1): read the JSON array and create its items: ids go on from `lastId`, and the
+    // answer is 201 { results: [{ index, status: 201, item }], created, failed }.
 
-    // TODO: refuse the batch as a whole: malformed JSON (400 malformed_json), a body that is not
-    // an array (400 not_an_array), an empty array (400 empty_batch), more than `maxBatchSize`
-    // items (413 { "error": "batch_too_large", "max": maxBatchSize }).
+    // TODO (task 2): judge every item, in input order, before creating anything; create the
+    // valid ones, report the others as { index, status: 422, errors } and sum the batch up with
+    // 201, 207 or 422.
 
-    // TODO: judge every item, in input order, before creating anything: invalid fields and
-    // emails already taken (by the store, or by an earlier item of this batch that passes).
+    // TODO (task 3): an email already in the store, or taken by an earlier item of this batch
+    // that passes, is a duplicate (ignoring case).
 
-    // TODO: partial mode creates the items that pass and answers one result per item, in input
-    // order; atomic mode creates all of them or none. See the README for statuses and bodies.
+    // TODO (task 4): `?atomic=true` creates every item or none (422 batch_rejected with every
+    // failure); `false` or no `atomic` is partial mode; anything else is 400 invalid_query.
+
+    // TODO (task 5): refuse the batch as a whole: malformed JSON (400 malformed_json), a body
+    // that is not an array (400 not_an_array), an empty array (400 empty_batch), more than
+    // `maxBatchSize` items (413 { "error": "batch_too_large", "max": maxBatchSize }).
     void maxBatchSize
     void lastId
     return c.json({ error: 'not_implemented' }, 501)

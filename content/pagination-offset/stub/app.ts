@@ -16,13 +16,15 @@ export function createApp(options: PaginationOptions) {
   const app = new Hono()
 
   app.get('/api/items', (c) => {
-    // TODO: read `limit` (default 20, an integer from 1 to 100) and `offset` (default 0, an
-    // integer >= 0) from the query string. Anything else answers 400 { "error": "invalid_query" }.
+    // TODO (task 1): read `limit` (default 20) and `offset` (default 0) from the query string and
+    // answer { data, total, limit, offset }, where data is the window of `items` starting at
+    // `offset` with at most `limit` elements, and total counts the whole collection.
 
-    // TODO: answer { data, total, limit, offset }, where data is the window of `items`
-    // starting at `offset` with at most `limit` elements, and total counts the whole collection.
+    // TODO (task 2): `limit` is an integer from 1 to 100 and `offset` an integer >= 0, written
+    // as digits only. Anything else answers 400 { "error": "invalid_query" }.
 
-    // TODO: add a Link header with rel="next" and/or rel="prev" when there is such a page.
+    // TODO (tasks 3 and 4): add a Link header with rel="next" and/or rel="prev" when there is
+    // such a page, and no Link header at all when there is neither.
     return c.json({ data: items })
   })
 
