@@ -21,9 +21,23 @@
 // - Location pointing at a flat /api/orders/<id>, at the wrong user, or missing; 200 for a create
 // - a flat /api/orders route the contract leaves out, or Hono's text 404 for unknown paths
 // - a module-level store shared by every app, or the caller's arrays (or their objects) edited
-//   in place
+//   in place, or copied only on the first request (the caller's later edits leak in)
+// - the parent check done for some strangers only: another user's order served or deleted
+//   through a user without orders, or through another user with orders; a missing user above
+//   the highest id (or in a gap) treated as existing
+// - validation gaps: a non-string item, a negative quantity, a `null` body, fields only under a
+//   `__proto__` key; or quantity 1 refused (`> 1`)
+// - a flat POST /api/orders or DELETE /api/orders/:id that writes
 import { describe, expect, it } from 'vitest'
-import { client, focusOn, random, type Client, type Rng } from '../../harness/spec-kit/index.ts'
+import {
+  build,
+  client,
+  focusOn,
+  random,
+  task,
+  type Client,
+  type Rng,
+} from '../../harness/spec-kit/index.ts'
 import { createApp, type Order, type User } from '../../exercises/nested-resources/app.ts'
 
 interface World {
@@ -85,24 +99,26 @@ function roundRobin(owners: User[], slots: User[]): User[] {
 
 /** A fresh app over copies of the world, so the world stays the expected state. */
 const appFor = (w: World) =>
-  client(createApp({ users: structuredClone(w.users), orders: structuredClone(w.orders) }))
+  client(build(createApp, { users: structuredClone(w.users), orders: structuredClone(w.orders) }))
 
 const ordersOf = (w: World, user: User) =>
   w.orders.filter((o) => o.userId === user.id).sort((a, b) => a.id - b.id)
 const maxOrderId = (w: World) => Math.max(...w.orders.map((o) => o.id))
 
-/** A user id nobody holds: in a gap between two users, or above the highest. */
-const missingUserId = (rng: Rng, w: World) => {
+/** User ids nobody holds: one in a gap between two users, one above the highest. */
+const missingUserIds = (rng: Rng, w: World) => {
   const ids = w.users.map((u) => u.id)
-  return rng.pick([Math.min(...ids) + 1, Math.max(...ids) + rng.int(1, 30)])
+  return [Math.min(...ids) + 1, Math.max(...ids) + rng.int(1, 30)]
 }
+/** One user id nobody holds. */
+const missingUserId = (rng: Rng, w: World) => rng.pick(missingUserIds(rng, w))
 
-/** An order, its owner, and another user (maybe one without orders) to ask for it through. */
+/** An order, its owner, and two other users to ask for it through: one without orders, one with. */
 function foreignOrder(rng: Rng, w: World) {
   const owner = rng.pick(w.owners)
   const order = rng.pick(ordersOf(w, owner))
-  const stranger = rng.pick(w.users.filter((u) => u !== owner))
-  return { owner, order, stranger }
+  const strangers = [w.idle, rng.pick(w.owners.filter((u) => u !== owner))]
+  return { owner, order, strangers }
 }
 
 const newOrder = (rng: Rng) => ({ item: rng.word(4, 10), quantity: rng.int(1, 20) })
@@ -119,19 +135,28 @@ async function expectListsToMatch(api: Client, w: World) {
   for (const user of w.users) expect(await api.get(list(user.id))).toHaveJsonBody(ordersOf(w, user))
 }
 
-const invalidBodies: [string, unknown][] = [
+// Bodies that must be refused with 400, as the JSON text sent.
+const invalidBodies: [string, string][] = [
   ['item is missing', { quantity: 2 }],
   ['item is only spaces', { item: '   ', quantity: 2 }],
+  ['item is not a string', { item: 42, quantity: 2 }],
   ['quantity is missing', { item: 'lamp' }],
   ['quantity is 0', { item: 'lamp', quantity: 0 }],
+  ['quantity is negative', { item: 'lamp', quantity: -3 }],
   ['quantity is not a whole number', { item: 'lamp', quantity: 1.5 }],
   ['quantity is a string', { item: 'lamp', quantity: '2' }],
   ['the body is an array', [{ item: 'lamp', quantity: 2 }]],
-]
+  ['the body is null', null],
+].map(([label, value]) => [label as string, JSON.stringify(value)] as [string, string])
+// JSON.parse makes "__proto__" an ordinary key: the body has no item or quantity of its own.
+invalidBodies.push([
+  'item and quantity sit only under a "__proto__" key',
+  '{"__proto__":{"item":"lamp","quantity":2}}',
+])
 
 describe('nested-resources', () => {
-  describe('GET /api/users/:userId/orders', () => {
-    it("lists only that user's orders, in ascending id order", async () => {
+  task(1, "List a user's orders", () => {
+    it("GET /api/users/:userId/orders lists only that user's orders, in ascending id order", async () => {
       const w = world(random())
       const api = appFor(w)
       for (const owner of w.owners) {
@@ -141,24 +166,62 @@ describe('nested-resources', () => {
       }
     })
 
-    it('answers [] for a user without orders', async () => {
+    it('GET /api/users/:userId/orders answers [] for a user without orders', async () => {
       const w = world(random())
       const res = await appFor(w).get(list(w.idle.id))
       expect(res).toHaveStatus(200)
       expect(res).toHaveJsonBody([])
     })
 
-    it('answers 404 user_not_found for a missing user, not []', async () => {
+    it('GET /api/users/:userId/orders answers 404 user_not_found for a missing user, not []', async () => {
       const rng = random()
       const w = world(rng)
-      const res = await appFor(w).get(list(missingUserId(rng, w)))
-      expect(res).toHaveStatus(404)
-      expect(res).toHaveJsonBody(USER_NOT_FOUND)
+      const api = appFor(w)
+      for (const id of missingUserIds(rng, w)) {
+        const res = await api.get(list(id))
+        expect(res).toHaveStatus(404)
+        expect(res).toHaveJsonBody(USER_NOT_FOUND)
+      }
+    })
+
+    it('has no flat /api/orders route: unknown paths answer 404 not_found', async () => {
+      const rng = random()
+      const w = world(rng)
+      const api = appFor(w)
+      for (const path of ['/', '/api/orders', `/api/orders/${rng.pick(w.orders).id}`]) {
+        const res = await api.get(path)
+        expect(res).toHaveStatus(404)
+        expect(res).toHaveJsonBody(NOT_FOUND)
+      }
+      // Not for writing either.
+      const order = rng.pick(w.orders)
+      const writes = [['POST', '/api/orders'], ['DELETE', `/api/orders/${order.id}`]] as const
+      for (const [method, path] of writes) {
+        const json = { ...newOrder(rng), userId: order.userId }
+        const res = await api.send(method, path, { json })
+        expect(res).toHaveStatus(404)
+        expect(res).toHaveJsonBody(NOT_FOUND)
+      }
+      await expectListsToMatch(api, w)
+    })
+
+    it("the list is not changed by the caller's edits after createApp", async () => {
+      const rng = random()
+      const w = world(rng)
+      const { users, orders } = structuredClone(w)
+      const api = client(build(createApp, { users, orders }))
+      // The caller goes on using its arrays before the app answers anything.
+      const owner = rng.pick(w.owners)
+      const moved = orders.find((o) => o.userId === owner.id)!
+      moved.userId = w.idle.id
+      orders.push({ id: maxOrderId(w) + 1, userId: owner.id, item: rng.word(), quantity: 1 })
+      users.splice(users.findIndex((u) => u.id === w.idle.id), 1)
+      await expectListsToMatch(api, w)
     })
   })
 
-  describe('GET /api/users/:userId/orders/:orderId', () => {
-    it('answers 200 with the order', async () => {
+  task(2, 'Read one order through its user', () => {
+    it('GET /api/users/:userId/orders/:orderId answers 200 with the order', async () => {
       const rng = random()
       const w = world(rng)
       const owner = rng.pick(w.owners)
@@ -168,16 +231,19 @@ describe('nested-resources', () => {
       expect(res).toHaveJsonBody(order)
     })
 
-    it("answers 404 order_not_found for another user's order, not 200 or 403", async () => {
+    it("GET /api/users/:userId/orders/:orderId answers 404 order_not_found for another user's order, not 200 or 403", async () => {
       const rng = random()
       const w = world(rng)
-      const { order, stranger } = foreignOrder(rng, w)
-      const res = await appFor(w).get(item(stranger.id, order.id))
-      expect(res).toHaveStatus(404)
-      expect(res).toHaveJsonBody(ORDER_NOT_FOUND)
+      const { order, strangers } = foreignOrder(rng, w)
+      const api = appFor(w)
+      for (const stranger of strangers) {
+        const res = await api.get(item(stranger.id, order.id))
+        expect(res).toHaveStatus(404)
+        expect(res).toHaveJsonBody(ORDER_NOT_FOUND)
+      }
     })
 
-    it('answers 404 order_not_found for an order nobody holds', async () => {
+    it('GET /api/users/:userId/orders/:orderId answers 404 order_not_found for an order nobody holds', async () => {
       const rng = random()
       const w = world(rng)
       const res = await appFor(w).get(item(rng.pick(w.users).id, maxOrderId(w) + rng.int(1, 20)))
@@ -185,17 +251,20 @@ describe('nested-resources', () => {
       expect(res).toHaveJsonBody(ORDER_NOT_FOUND)
     })
 
-    it('answers 404 user_not_found under a missing user', async () => {
+    it('GET /api/users/:userId/orders/:orderId answers 404 user_not_found under a missing user', async () => {
       const rng = random()
       const w = world(rng)
-      const res = await appFor(w).get(item(missingUserId(rng, w), rng.pick(w.orders).id))
-      expect(res).toHaveStatus(404)
-      expect(res).toHaveJsonBody(USER_NOT_FOUND)
+      const api = appFor(w)
+      for (const id of missingUserIds(rng, w)) {
+        const res = await api.get(item(id, rng.pick(w.orders).id))
+        expect(res).toHaveStatus(404)
+        expect(res).toHaveJsonBody(USER_NOT_FOUND)
+      }
     })
   })
 
-  describe('POST /api/users/:userId/orders', () => {
-    it('answers 201 with the order, owned by the user in the path', async () => {
+  task(3, 'Create an order for the user in the path', () => {
+    it('POST /api/users/:userId/orders answers 201 with the order, owned by the user in the path', async () => {
       const rng = random()
       const w = world(rng)
       const user = rng.pick(w.users)
@@ -205,7 +274,7 @@ describe('nested-resources', () => {
       expect(res).toHaveJsonBody({ id: maxOrderId(w) + 1, userId: user.id, ...input })
     })
 
-    it('sets Location to the order under its user', async () => {
+    it('POST /api/users/:userId/orders sets Location to the order under its user', async () => {
       const rng = random()
       const w = world(rng)
       const user = rng.pick(w.users)
@@ -217,13 +286,14 @@ describe('nested-resources', () => {
       const id = maxOrderId(w) + 1
       // A relative reference or an absolute URL: only the path is the contract.
       const path = new URL(res.headers['location']!, 'http://api.test').pathname
+      focusOn(res)
       expect(path, 'Location must name the order under its user').toBe(item(user.id, id))
       const fetched = await api.get(path)
       expect(fetched).toHaveStatus(200)
       expect(fetched).toHaveJsonBody({ id, userId: user.id, ...input })
     })
 
-    it("adds the order to that user's list only", async () => {
+    it("POST /api/users/:userId/orders adds the order to that user's list only", async () => {
       const rng = random()
       const w = world(rng)
       const user = rng.pick(w.users)
@@ -235,7 +305,7 @@ describe('nested-resources', () => {
       await expectListsToMatch(api, after)
     })
 
-    it('ignores a userId or ownerId in the body', async () => {
+    it('POST /api/users/:userId/orders ignores a userId or ownerId in the body', async () => {
       const rng = random()
       const w = world(rng)
       const [user, other] = rng.shuffle(w.users)
@@ -251,7 +321,7 @@ describe('nested-resources', () => {
       expect(await api.get(list(user!.id))).toHaveJsonBody([...ordersOf(w, user!), created])
     })
 
-    it('ignores an id and other extra fields in the body', async () => {
+    it('POST /api/users/:userId/orders ignores an id and other extra fields in the body', async () => {
       const rng = random()
       const w = world(rng)
       const user = rng.pick(w.users)
@@ -259,7 +329,7 @@ describe('nested-resources', () => {
       const input = newOrder(rng)
       const api = appFor(w)
       const res = await api.post(list(user.id), {
-        json: { ...input, id: taken.id, status: 'paid', [rng.word()]: rng.word() },
+        json: { ...input, id: taken.id, status: 'paid', [`x${rng.word()}`]: rng.word() },
       })
       const created = { id: maxOrderId(w) + 1, userId: user.id, ...input }
       expect(res).toHaveStatus(201)
@@ -268,7 +338,7 @@ describe('nested-resources', () => {
       expect(await api.get(item(taken.userId, taken.id))).toHaveJsonBody(taken)
     })
 
-    it('numbers orders on from the highest order id of any user', async () => {
+    it('POST /api/users/:userId/orders numbers orders on from the highest order id of any user', async () => {
       const rng = random()
       const w = world(rng)
       // The owner whose newest order is oldest, so numbering from their own orders goes wrong.
@@ -283,29 +353,19 @@ describe('nested-resources', () => {
       expect(b).toHaveJsonBody({ id: maxOrderId(w) + 2, userId: w.idle.id, ...second })
     })
 
-    it('gives the first order of an empty store id 1', async () => {
+    it('POST /api/users/:userId/orders gives the first order of an empty store id 1', async () => {
       const rng = random()
       const user = { id: rng.int(1, 50), name: 'Ada' }
       const input = newOrder(rng)
-      const res = await client(createApp({ users: [user] })).post(list(user.id), { json: input })
+      const api = client(build(createApp, { users: [user] }))
+      const res = await api.post(list(user.id), { json: input })
       expect(res).toHaveStatus(201)
       expect(res).toHaveJsonBody({ id: 1, userId: user.id, ...input })
     })
+  })
 
-    it('never reuses the id of a deleted order', async () => {
-      const rng = random()
-      const w = world(rng)
-      const top = w.orders.find((o) => o.id === maxOrderId(w))!
-      const api = appFor(w)
-      expect(await api.delete(item(top.userId, top.id))).toHaveStatus(204)
-      const user = rng.pick(w.users)
-      const input = newOrder(rng)
-      const res = await api.post(list(user.id), { json: input })
-      expect(res).toHaveStatus(201)
-      expect(res).toHaveJsonBody({ id: top.id + 1, userId: user.id, ...input })
-    })
-
-    it('answers 404 user_not_found for a missing user and creates nothing', async () => {
+  task(4, 'Refuse bad orders', () => {
+    it('POST /api/users/:userId/orders answers 404 user_not_found for a missing user and creates nothing', async () => {
       const rng = random()
       const w = world(rng)
       const api = appFor(w)
@@ -323,7 +383,7 @@ describe('nested-resources', () => {
       })
     })
 
-    it('answers 404 for a missing user even if the body is invalid', async () => {
+    it('POST /api/users/:userId/orders answers 404 for a missing user even if the body is invalid', async () => {
       const rng = random()
       const w = world(rng)
       const res = await appFor(w).post(list(missingUserId(rng, w)), { json: { quantity: 0 } })
@@ -331,15 +391,23 @@ describe('nested-resources', () => {
       expect(res).toHaveJsonBody(USER_NOT_FOUND)
     })
 
-    it.each(invalidBodies)('answers 400 invalid_order when %s', async (_, body) => {
-      const rng = random()
-      const w = world(rng)
-      const res = await appFor(w).post(list(rng.pick(w.users).id), { json: body })
-      expect(res).toHaveStatus(400)
-      expect(res).toHaveJsonBody(expect.objectContaining({ error: 'invalid_order' }))
-    })
+    it.each(invalidBodies)(
+      'POST /api/users/:userId/orders answers 400 invalid_order when %s',
+      async (_, text) => {
+        const rng = random()
+        const w = world(rng)
+        const api = appFor(w)
+        const res = await api.post(list(rng.pick(w.users).id), {
+          headers: { 'Content-Type': 'application/json' },
+          body: text,
+        })
+        expect(res).toHaveStatus(400)
+        expect(res).toHaveJsonBody(expect.objectContaining({ error: 'invalid_order' }))
+        await expectListsToMatch(api, w)
+      },
+    )
 
-    it('answers 400 invalid_order for malformed JSON and creates nothing', async () => {
+    it('POST /api/users/:userId/orders answers 400 invalid_order for malformed JSON and creates nothing', async () => {
       const rng = random()
       const w = world(rng)
       const user = rng.pick(w.users)
@@ -352,10 +420,20 @@ describe('nested-resources', () => {
       expect(res).toHaveJsonBody(expect.objectContaining({ error: 'invalid_order' }))
       expect(await api.get(list(user.id))).toHaveJsonBody(ordersOf(w, user))
     })
+
+    it('POST /api/users/:userId/orders accepts a quantity of exactly 1', async () => {
+      const rng = random()
+      const w = world(rng)
+      const user = rng.pick(w.users)
+      const input = { item: rng.word(4, 10), quantity: 1 }
+      const res = await appFor(w).post(list(user.id), { json: input })
+      expect(res).toHaveStatus(201)
+      expect(res).toHaveJsonBody({ id: maxOrderId(w) + 1, userId: user.id, ...input })
+    })
   })
 
-  describe('DELETE /api/users/:userId/orders/:orderId', () => {
-    it('answers 204 with an empty body', async () => {
+  task(5, 'Delete an order through its user', () => {
+    it('DELETE /api/users/:userId/orders/:orderId answers 204 with an empty body', async () => {
       const rng = random()
       const w = world(rng)
       const order = rng.pick(w.orders)
@@ -364,7 +442,7 @@ describe('nested-resources', () => {
       expect(res).toHaveEmptyBody()
     })
 
-    it("removes the order from its URL and its user's list", async () => {
+    it("DELETE /api/users/:userId/orders/:orderId removes the order from its URL and its user's list", async () => {
       const rng = random()
       const w = world(rng)
       const gone = rng.pick(w.orders)
@@ -376,7 +454,7 @@ describe('nested-resources', () => {
       await expectListsToMatch(api, { ...w, orders: w.orders.filter((o) => o !== gone) })
     })
 
-    it('answers 404 order_not_found the second time', async () => {
+    it('DELETE /api/users/:userId/orders/:orderId answers 404 order_not_found the second time', async () => {
       const rng = random()
       const w = world(rng)
       const order = rng.pick(w.orders)
@@ -387,70 +465,77 @@ describe('nested-resources', () => {
       expect(again).toHaveJsonBody(ORDER_NOT_FOUND)
     })
 
-    it("answers 404 for another user's order and deletes nothing", async () => {
+    it("DELETE /api/users/:userId/orders/:orderId answers 404 for another user's order and deletes nothing", async () => {
       const rng = random()
       const w = world(rng)
-      const { owner, order, stranger } = foreignOrder(rng, w)
+      const { owner, order, strangers } = foreignOrder(rng, w)
       const api = appFor(w)
-      const res = await api.delete(item(stranger.id, order.id))
-      expect(res).toHaveStatus(404)
-      expect(res).toHaveJsonBody(ORDER_NOT_FOUND)
+      for (const stranger of strangers) {
+        const res = await api.delete(item(stranger.id, order.id))
+        expect(res).toHaveStatus(404)
+        expect(res).toHaveJsonBody(ORDER_NOT_FOUND)
+      }
       const still = await api.get(item(owner.id, order.id))
       expect(still, 'the order must still be there under its real owner').toHaveStatus(200)
       expect(still).toHaveJsonBody(order)
       await expectListsToMatch(api, w)
     })
 
-    it('answers 404 user_not_found under a missing user and deletes nothing', async () => {
+    it('DELETE /api/users/:userId/orders/:orderId answers 404 user_not_found under a missing user and deletes nothing', async () => {
       const rng = random()
       const w = world(rng)
       const order = rng.pick(w.orders)
       const api = appFor(w)
-      const res = await api.delete(item(missingUserId(rng, w), order.id))
-      expect(res).toHaveStatus(404)
-      expect(res).toHaveJsonBody(USER_NOT_FOUND)
+      for (const id of missingUserIds(rng, w)) {
+        const res = await api.delete(item(id, order.id))
+        expect(res).toHaveStatus(404)
+        expect(res).toHaveJsonBody(USER_NOT_FOUND)
+      }
       expect(await api.get(item(order.userId, order.id))).toHaveJsonBody(order)
     })
-  })
 
-  it('has no flat /api/orders route: unknown paths answer 404 not_found', async () => {
-    const rng = random()
-    const w = world(rng)
-    const api = appFor(w)
-    for (const path of ['/', '/api/orders', `/api/orders/${rng.pick(w.orders).id}`]) {
-      const res = await api.get(path)
-      expect(res).toHaveStatus(404)
-      expect(res).toHaveJsonBody(NOT_FOUND)
-    }
-  })
+    it('POST /api/users/:userId/orders never reuses the id of a deleted order', async () => {
+      const rng = random()
+      const w = world(rng)
+      const top = w.orders.find((o) => o.id === maxOrderId(w))!
+      const api = appFor(w)
+      expect(await api.delete(item(top.userId, top.id))).toHaveStatus(204)
+      const user = rng.pick(w.users)
+      const input = newOrder(rng)
+      const res = await api.post(list(user.id), { json: input })
+      expect(res).toHaveStatus(201)
+      expect(res).toHaveJsonBody({ id: top.id + 1, userId: user.id, ...input })
+    })
 
-  it('keeps each app its own store, even when both start from the same arrays', async () => {
-    const rng = random()
-    const w = world(rng)
-    const { users, orders } = structuredClone(w)
-    const first = client(createApp({ users, orders }))
-    const second = client(createApp({ users, orders }))
-    const gone = rng.pick(w.orders)
-    expect(await first.delete(item(gone.userId, gone.id))).toHaveStatus(204)
-    expect(await first.post(list(rng.pick(w.users).id), { json: newOrder(rng) })).toHaveStatus(201)
-    await expectListsToMatch(second, w)
-    const user = rng.pick(w.users)
-    const input = newOrder(rng)
-    const res = await second.post(list(user.id), { json: input })
-    expect(res).toHaveJsonBody({ id: maxOrderId(w) + 1, userId: user.id, ...input })
-  })
+    it('keeps each app its own store, even when both start from the same arrays', async () => {
+      const rng = random()
+      const w = world(rng)
+      const { users, orders } = structuredClone(w)
+      const first = client(build(createApp, { users, orders }))
+      const second = client(build(createApp, { users, orders }))
+      const gone = rng.pick(w.orders)
+      expect(await first.delete(item(gone.userId, gone.id))).toHaveStatus(204)
+      const created = await first.post(list(rng.pick(w.users).id), { json: newOrder(rng) })
+      expect(created).toHaveStatus(201)
+      await expectListsToMatch(second, w)
+      const user = rng.pick(w.users)
+      const input = newOrder(rng)
+      const res = await second.post(list(user.id), { json: input })
+      expect(res).toHaveJsonBody({ id: maxOrderId(w) + 1, userId: user.id, ...input })
+    })
 
-  it('never changes the arrays (or the objects in them) it was given', async () => {
-    const rng = random()
-    const w = world(rng)
-    const { users, orders } = structuredClone(w)
-    const api = client(createApp({ users, orders }))
-    const gone = rng.pick(w.orders)
-    expect(await api.post(list(rng.pick(w.users).id), { json: newOrder(rng) })).toHaveStatus(201)
-    const deleted = await api.delete(item(gone.userId, gone.id))
-    expect(deleted).toHaveStatus(204)
-    focusOn(deleted)
-    expect(users, 'the users array passed to createApp was changed').toEqual(w.users)
-    expect(orders, 'the orders array passed to createApp was changed').toEqual(w.orders)
+    it('never changes the arrays (or the objects in them) it was given', async () => {
+      const rng = random()
+      const w = world(rng)
+      const { users, orders } = structuredClone(w)
+      const api = client(build(createApp, { users, orders }))
+      const gone = rng.pick(w.orders)
+      expect(await api.post(list(rng.pick(w.users).id), { json: newOrder(rng) })).toHaveStatus(201)
+      const deleted = await api.delete(item(gone.userId, gone.id))
+      expect(deleted).toHaveStatus(204)
+      focusOn(deleted)
+      expect(users, 'the users array passed to createApp was changed').toEqual(w.users)
+      expect(orders, 'the orders array passed to createApp was changed').toEqual(w.orders)
+    })
   })
 })

@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono'
-import { z } from 'zod'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
 
 export interface Note {
   id: number
@@ -13,13 +13,17 @@ export interface NotesOptions {
   notes?: Note[]
 }
 
+type NoteInput = Omit<Note, 'id'>
+
 // POST and PUT take the same body. The defaults are what makes PUT a *replacement*: a field the
 // client leaves out is not "keep what was there" but "the note has no text / no tags now".
-const NoteInput = z.object({
-  title: z.string().refine((title) => title.trim() !== ''),
-  text: z.string().default(''),
-  tags: z.array(z.string()).default([]),
-})
+function parseNoteInput(raw: unknown): NoteInput | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined
+  const { title, text = '', tags = [] } = raw as Record<string, unknown>
+  if (typeof title !== 'string' || title.trim() === '' || typeof text !== 'string') return undefined
+  if (!Array.isArray(tags) || !tags.every((tag) => typeof tag === 'string')) return undefined
+  return { title, text, tags: [...tags] }
+}
 
 const COLLECTION = '/notes'
 // Digits only: `/notes/abc` is not a note, it is an unknown path (404 whatever the method).
@@ -30,49 +34,52 @@ const ITEM = '/notes/:id{[0-9]+}'
 const COLLECTION_METHODS = ['GET', 'HEAD', 'POST', 'OPTIONS']
 const ITEM_METHODS = ['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']
 
+/**
+ * A JSON response that states its own Content-Length. Hono answers HEAD by running the GET
+ * handler and dropping the body, so status and headers match GET for free - except
+ * Content-Length, which the Node server only adds while it writes a body. Setting it here, in
+ * bytes (not string length: "é" is two bytes in UTF-8), keeps it on the HEAD answer too.
+ */
+function json(c: Context, value: unknown, status: ContentfulStatusCode = 200, headers = {}) {
+  const text = JSON.stringify(value)
+  const length = String(new TextEncoder().encode(text).byteLength)
+  return c.body(text, status, {
+    ...headers,
+    'Content-Type': 'application/json',
+    'Content-Length': length,
+  })
+}
+
 export function createApp(options: NotesOptions = {}) {
-  // Copies (tags included): a PUT here must never reach the caller's objects.
+  // Copies (tags included): a PUT here must never reach the caller's objects, and the caller's
+  // later edits must never reach the store.
   const store = new Map<number, Note>()
   for (const note of options.notes ?? []) store.set(note.id, { ...note, tags: [...note.tags] })
   let lastId = Math.max(0, ...store.keys())
 
   const app = new Hono()
 
-  // Hono answers HEAD by running the GET handler and dropping the body, so status and headers
-  // match for free - except Content-Length, which the Node server only adds while it writes a
-  // body. Measuring the GET body here (the response still has it at this point) puts the same
-  // Content-Length on the HEAD answer that GET would have sent.
-  app.use(async (c, next) => {
-    await next()
-    if (c.req.method !== 'HEAD' || !c.res.body || c.res.headers.has('Content-Length')) return
-    const size = (await c.res.clone().arrayBuffer()).byteLength
-    c.res.headers.set('Content-Length', String(size))
-  })
-
-  const notFound = (c: Context) => c.json({ error: 'not_found' }, 404)
-  const readNote = async (c: Context) => {
-    const parsed = NoteInput.safeParse(await c.req.json().catch(() => undefined))
-    return parsed.success ? parsed.data : undefined
-  }
+  const notFound = (c: Context) => json(c, { error: 'not_found' }, 404)
+  const readNote = async (c: Context) => parseNoteInput(await c.req.json().catch(() => undefined))
   const idOf = (c: Context) => Number(c.req.param('id'))
 
   // GET is *safe*: it reads and changes nothing. No view counter, no "last read" stamp: a
   // crawler, a prefetching browser or a retrying proxy may send it any number of times.
-  app.get(COLLECTION, (c) => c.json([...store.values()].sort((a, b) => a.id - b.id)))
+  app.get(COLLECTION, (c) => json(c, [...store.values()].sort((a, b) => a.id - b.id)))
 
   // POST is neither safe nor idempotent: each one asks the collection for a *new* member, so
   // sending the same body twice rightly creates two notes with two ids.
   app.post(COLLECTION, async (c) => {
     const input = await readNote(c)
-    if (!input) return c.json({ error: 'invalid_note' }, 400)
+    if (!input) return json(c, { error: 'invalid_note' }, 400)
     const note: Note = { id: ++lastId, ...input }
     store.set(note.id, note)
-    return c.json(note, 201, { Location: `${COLLECTION}/${note.id}` })
+    return json(c, note, 201, { Location: `${COLLECTION}/${note.id}` })
   })
 
   app.get(ITEM, (c) => {
     const note = store.get(idOf(c))
-    return note ? c.json(note) : notFound(c)
+    return note ? json(c, note) : notFound(c)
   })
 
   // PUT is idempotent because it *sets* the note to the body, built fresh from the input:
@@ -82,10 +89,10 @@ export function createApp(options: NotesOptions = {}) {
     const id = idOf(c)
     if (!store.has(id)) return notFound(c)
     const input = await readNote(c)
-    if (!input) return c.json({ error: 'invalid_note' }, 400)
+    if (!input) return json(c, { error: 'invalid_note' }, 400)
     const note: Note = { id, ...input }
     store.set(id, note)
-    return c.json(note)
+    return json(c, note)
   })
 
   // DELETE is idempotent too: after one or five of them the note is gone. The second one
@@ -106,11 +113,12 @@ export function createApp(options: NotesOptions = {}) {
 
 /** OPTIONS: "here is what you can do at this URL", and nothing else. */
 function allowOnly(methods: string[]) {
-  return (c: Context) => c.body(null, 204, { Allow: methods.join(', ') })
+  const allow = methods.join(', ')
+  return (c: Context) => c.body(null, 204, { Allow: allow })
 }
 
 /** 405, not 404: the URL exists, the method does not. Allow says what would work. */
 function methodNotAllowed(methods: string[]) {
-  return (c: Context) =>
-    c.json({ error: 'method_not_allowed' }, 405, { Allow: methods.join(', ') })
+  const allow = methods.join(', ')
+  return (c: Context) => json(c, { error: 'method_not_allowed' }, 405, { Allow: allow })
 }

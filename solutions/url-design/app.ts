@@ -1,5 +1,4 @@
 import { Hono, type Context } from 'hono'
-import { z } from 'zod'
 
 export interface Book {
   id: number
@@ -25,16 +24,23 @@ export interface LibraryOptions {
 // these constants, so a Location can never drift to `/books/7` or `/api/book/7`.
 const V1 = '/api/v1'
 const BOOKS = `${V1}/books`
+const BOOK = `${BOOKS}/:id{[0-9]+}`
 const LOANS = `${V1}/book-loans`
 
 const DIGITS = /^[0-9]+$/
 const FILTERS = new Set(['author', 'year'])
 
-const BookInput = z.object({
-  title: z.string().refine((s) => s.trim() !== ''),
-  author: z.string().refine((s) => s.trim() !== ''),
-  year: z.int(),
-})
+const nonBlank = (value: unknown): value is string =>
+  typeof value === 'string' && value.trim() !== ''
+
+/** The book fields of a POST body, or undefined when the body is not a valid book. */
+function parseBookInput(raw: unknown): Omit<Book, 'id'> | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined
+  const { title, author, year } = raw as Record<string, unknown>
+  if (!nonBlank(title) || !nonBlank(author) || !Number.isInteger(year)) return undefined
+  // A new object with only the known fields: extra fields and a client's `id` stay behind.
+  return { title, author, year: year as number }
+}
 
 /** The request's query string, `?...` included, or '' when there is none. */
 const searchOf = (c: Context) => new URL(c.req.url).search
@@ -48,6 +54,8 @@ const moved = (c: Context, location: string) => c.redirect(location, 308)
 const badParameter = (c: Context, error: string, parameter: string) =>
   c.json({ error, parameter }, 400)
 
+const notFound = (c: Context) => c.json({ error: 'not_found' }, 404)
+
 export function createApp(options: LibraryOptions = {}) {
   const books = new Map<number, Book>()
   for (const book of options.books ?? []) books.set(book.id, { ...book })
@@ -56,22 +64,8 @@ export function createApp(options: LibraryOptions = {}) {
 
   const app = new Hono()
 
-  // One URL per resource. Hono's router is strict by default (`/books/` is not `/books`), so
-  // instead of serving both we send the client to the canonical one, for every method, which
-  // is why this is our own middleware and not trimTrailingSlash() (301, GET and HEAD only).
-  app.use('*', async (c, next) => {
-    const path = c.req.path
-    if (path.startsWith(`${V1}/`) && path.endsWith('/')) {
-      return moved(c, `${path.slice(0, -1)}${searchOf(c)}`)
-    }
-    await next()
-  })
-
-  // The new API is a sub-app mounted under the version prefix: its routes read as plain
-  // nouns, and a v2 would be a second sub-app next to it.
-  const v1 = new Hono()
-
-  v1.get('/books', (c) => {
+  // The new API: nouns for paths, the method for the verb.
+  app.get(BOOKS, (c) => {
     const query = c.req.query()
     // A typo like `?autor=` silently ignored would return every book and look like success.
     // Naming the parameter tells the client exactly what to fix.
@@ -89,29 +83,27 @@ export function createApp(options: LibraryOptions = {}) {
     return c.json(found)
   })
 
-  v1.post('/books', async (c) => {
-    const parsed = BookInput.safeParse(await c.req.json().catch(() => undefined))
-    if (!parsed.success) return c.json({ error: 'invalid_book' }, 400)
-    const book: Book = { id: ++lastId, ...parsed.data }
+  app.post(BOOKS, async (c) => {
+    const input = parseBookInput(await c.req.json().catch(() => undefined))
+    if (!input) return c.json({ error: 'invalid_book' }, 400)
+    const book: Book = { id: ++lastId, ...input }
     books.set(book.id, book)
     return c.json(book, 201, { Location: `${BOOKS}/${book.id}` })
   })
 
   // `{[0-9]+}` keeps `/books/7x` from being read as book 7; it falls through to the 404.
-  v1.get('/books/:id{[0-9]+}', (c) => {
+  app.get(BOOK, (c) => {
     const book = books.get(Number(c.req.param('id')))
-    return book ? c.json(book) : c.json({ error: 'not_found' }, 404)
+    return book ? c.json(book) : notFound(c)
   })
 
-  v1.delete('/books/:id{[0-9]+}', (c) => {
-    if (!books.delete(Number(c.req.param('id')))) return c.json({ error: 'not_found' }, 404)
+  app.delete(BOOK, (c) => {
+    if (!books.delete(Number(c.req.param('id')))) return notFound(c)
     return c.body(null, 204)
   })
 
   // Two words, one segment: lower case joined by a hyphen, like the rest of the URL.
-  v1.get('/book-loans', (c) => c.json(loans))
-
-  app.route(V1, v1)
+  app.get(LOANS, (c) => c.json(loans))
 
   // The legacy routes. Each one maps its old URL to the new URL that means the same thing; none
   // of them serves data any more, so there is exactly one place where books are read.
@@ -146,7 +138,16 @@ export function createApp(options: LibraryOptions = {}) {
     return c.json({ error: 'gone', use: `DELETE ${BOOKS}/${id}` }, 410)
   })
 
-  app.notFound((c) => c.json({ error: 'not_found' }, 404))
+  // One URL per resource. Hono's router is strict (`/books/` is not `/books`), so a path with a
+  // trailing slash matches none of the routes above and lands here, registered last, for any
+  // method. Instead of serving a duplicate we send the client to the canonical URL.
+  app.all(`${V1}/*`, (c) => {
+    const path = c.req.path
+    if (!path.endsWith('/')) return notFound(c)
+    return moved(c, `${path.slice(0, -1)}${searchOf(c)}`)
+  })
+
+  app.notFound(notFound)
 
   return app
 }

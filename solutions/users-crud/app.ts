@@ -1,5 +1,4 @@
 import { Hono, type Context } from 'hono'
-import { z } from 'zod'
 
 export interface User {
   id: number
@@ -12,13 +11,17 @@ export interface UsersOptions {
   users?: User[]
 }
 
-// One schema for both POST and PUT: a PUT replaces the whole representation, so it needs the
-// same complete body a POST does. z.object() strips keys it does not know, which is how extra
-// fields (and a client-sent `id`) are dropped instead of stored.
-const UserInput = z.object({
-  name: z.string().refine((name) => name.trim() !== ''),
-  email: z.string().regex(/^[^@]+@[^@]+$/),
-})
+// One check for both POST and PUT: a PUT replaces the whole representation, so it needs the
+// same complete body a POST does. It returns a new object holding only `name` and `email`,
+// which is how extra fields (and a client-sent `id`) are dropped instead of stored.
+function parseUserInput(raw: unknown): { name: string; email: string } | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined
+  const { name, email } = raw as Record<string, unknown>
+  if (typeof name !== 'string' || name.trim() === '') return undefined
+  // Exactly one @ with at least one character on each side; anything stricter is a policy.
+  if (typeof email !== 'string' || !/^[^@]+@[^@]+$/.test(email)) return undefined
+  return { name, email }
+}
 
 // The id segment must be digits only: `/api/users/3x` is not user 3 (parseInt would say it is).
 // A path that fails the pattern matches no route here and falls through to the JSON 404.
@@ -40,8 +43,7 @@ export function createApp(options: UsersOptions = {}) {
   // Malformed JSON is the client's mistake, so it is a 400 like any other bad body, not a 500.
   const readUser = async (c: Context) => {
     const raw: unknown = await c.req.json().catch(() => undefined)
-    const parsed = UserInput.safeParse(raw)
-    return parsed.success ? parsed.data : undefined
+    return parseUserInput(raw)
   }
   const invalid = (c: Context) => c.json({ error: 'invalid_user' }, 400)
   const notFound = (c: Context) => c.json({ error: 'not_found' }, 404)

@@ -8,11 +8,13 @@ export interface HelloOptions {
 export function createApp(options: HelloOptions = {}) {
   const app = new Hono()
 
-  // TODO: GET / answers 200 with the plain text "<greeting>, Hono!"
+  // TODO 1: GET / answers 200 with the plain text "Hello, Hono!"
 
-  // TODO: GET /hello/:name answers 200 with JSON { "message": "<greeting>, <name>!" }
+  // TODO 2: GET /hello/:name answers 200 with JSON { "message": "Hello, <name>!" }
 
-  // TODO: any other path answers 404 with JSON { "error": "not_found" }
+  // TODO 3: both routes greet with options.greeting (default "Hello") instead of "Hello"
+
+  // TODO 4: any other path answers 404 with JSON { "error": "not_found" }
 
   return app
 }

@@ -15,25 +15,24 @@ export interface NotesOptions {
 export function createApp(options: NotesOptions = {}) {
   const app = new Hono()
 
-  // TODO: give this app its own store, filled with copies of options.notes (default: none)
+  // TODO 1: give this app its own store, filled with copies of options.notes (tags included;
+  // default: none). GET /notes answers 200 with every note, in ascending id order; GET
+  // /notes/:id answers 200 with the note, or 404 not_found; any other path answers 404 with
+  // JSON { "error": "not_found" }. Reading never changes anything.
 
-  // TODO: GET /notes answers 200 with every note, in ascending id order
-  // TODO: POST /notes creates a note ({ title, text?, tags? }) and answers 201 with it and
+  // TODO 2: POST /notes creates a note ({ title, text?, tags? }) and answers 201 with it and
   // `Location: /notes/<id>`
 
-  // TODO: GET /notes/:id answers 200 with the note, or 404 not_found
-  // TODO: PUT /notes/:id replaces title, text and tags (left out: back to '' and []) and
+  // TODO 3: PUT /notes/:id replaces title, text and tags (left out: back to '' and []) and
   // answers 200 with the note, or 404 not_found
-  // TODO: DELETE /notes/:id answers 204 with no body, or 404 not_found
 
-  // TODO: HEAD on every route answers GET's status and headers (Content-Length included),
+  // TODO 4: DELETE /notes/:id answers 204 with no body, or 404 not_found
+
+  // TODO 5: HEAD on every route answers GET's status and headers (Content-Length included),
   // without a body. Hono answers HEAD from your GET handlers: check what it leaves out.
 
-  // TODO: OPTIONS on each route answers 204 with an Allow header listing its methods
-
-  // TODO: any other method on /notes or /notes/:id answers 405 method_not_allowed, with Allow
-
-  // TODO: any other path answers 404 with JSON { "error": "not_found" }
+  // TODO 6: OPTIONS on each route answers 204 with an Allow header listing its methods; any
+  // other method on /notes or /notes/:id answers 405 method_not_allowed, with Allow
 
   return app
 }

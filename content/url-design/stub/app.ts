@@ -30,16 +30,17 @@ export function createApp(options: LibraryOptions = {}) {
 
   const app = new Hono()
 
-  // TODO: a path under /api/v1/ that ends with `/` answers 308 to the same path without the
-  // slash (query kept), for every method.
+  // TODO 1: GET /api/v1/books and GET /api/v1/book-loans list everything in ascending id order;
+  // every other path answers 404 with JSON { "error": "not_found" }.
 
-  // TODO: the new API under /api/v1: GET and POST /books, GET and DELETE /books/:id,
-  // GET /book-loans. GET /books filters by `author` and `year` (combined with AND); any other
+  // TODO 2: GET and DELETE /api/v1/books/:id, POST /api/v1/books (201 + Location).
+
+  // TODO 3: GET /api/v1/books filters by `author` and `year` (combined with AND); any other
   // query parameter is a 400 that names it.
 
-  // TODO: every legacy route below stops serving data. The GET ones and POST /createBook answer
-  // 308 with a Location that means the same thing (id and query carried over); POST /deleteBook
-  // answers 410 Gone.
+  // TODO 4 and 5: every legacy route below stops serving data. The GET ones and POST /createBook
+  // answer 308 with a Location that means the same thing (id and query carried over);
+  // POST /deleteBook answers 410 Gone.
 
   app.get('/getBooks', (c) => c.json(sorted()))
 
@@ -66,7 +67,8 @@ export function createApp(options: LibraryOptions = {}) {
 
   app.get('/getBookLoans', (c) => c.json(loans))
 
-  // TODO: any other path answers 404 with JSON { "error": "not_found" }
+  // TODO 6: a path under /api/v1/ that ends with `/` answers 308 to the same path without the
+  // slash (query kept), for every method.
 
   return app
 }
