@@ -154,5 +154,14 @@ describe('renderGrade', () => {
       const text = renderGrade({ ...base, status: 'pass', checks: [{ name: 'x', status: 'pass' }], typecheck: { status: 'skipped', errors: [] } }, c)
       expect(text).toContain('✓ rate-limit: its one check passes')
     })
+
+    it('counts the checks of a long task instead of listing them all', () => {
+      const many = Array.from({ length: 30 }, (_, i) => failing(`check-${i}`, 2))
+      const text = renderGrade({ ...result, checks: [...result.checks.slice(0, 2), ...many], tasks: [result.tasks[0]!, { id: 2, title: 'Create a user', passed: 0, total: 30 }] }, c)
+      expect(text).toContain('check-11')
+      expect(text).not.toContain('check-12')
+      expect(text).toContain('… and 18 more checks in this task (18 failing)')
+      expect(text.trimEnd().split('\n').length).toBeLessThanOrEqual(60)
+    })
   })
 })

@@ -37,7 +37,7 @@ export function renderGrade(result: GradeResult, c: Colors, options: RenderOptio
     if (e.frame) out.push('', ...e.frame.split('\n').map((l) => `    ${l}`))
     out.push('')
   }
-  const budget = { full: detailed, lines: options.detailBudget ?? 36, skipped: 0 }
+  const budget = { full: detailed, lines: options.detailBudget ?? 30, skipped: 0 }
   if (result.tasks.length && !result.loadError) {
     for (const task of result.tasks) {
       const checks = result.checks.filter((ch) => ch.task === task.id)
@@ -71,9 +71,15 @@ export function renderGrade(result: GradeResult, c: Colors, options: RenderOptio
 }
 
 // One line per check; failing ones in full while the budget lasts (count and lines).
+// A task of 30 checks would push everything else off the screen: past this many, the rest of
+// its checks are counted, not listed.
+const MAX_LISTED_CHECKS = 12
+
 function renderChecks(checks: CheckResult[], c: Colors, budget: { full: number; lines: number; skipped: number }, indent: string): string[] {
   const out: string[] = []
-  for (const check of checks) {
+  const listed = checks.length > MAX_LISTED_CHECKS + 1 ? checks.slice(0, MAX_LISTED_CHECKS) : checks
+  const rest = checks.slice(listed.length)
+  for (const check of listed) {
     const colour = check.status === 'pass' ? c.green : check.status === 'not-run' ? c.dim : c.red
     out.push(`${indent}${colour(MARK[check.status])} ${check.status === 'pass' ? check.name : colour(check.name)}`)
     if (check.status === 'pass' || check.status === 'not-run') continue
@@ -86,6 +92,10 @@ function renderChecks(checks: CheckResult[], c: Colors, budget: { full: number; 
     budget.full--
     budget.lines -= shown.length
     out.push(...shown.map((l) => (l ? `${indent}    ${l}` : '')), '')
+  }
+  if (rest.length) {
+    const failing = rest.filter((ch) => ch.status === 'fail' || ch.status === 'timeout').length
+    out.push(c.dim(`${indent}… and ${rest.length} more checks in this task${failing ? ` (${failing} failing)` : ''}`))
   }
   return out
 }
