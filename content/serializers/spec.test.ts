@@ -26,20 +26,34 @@
 // - validation errors naming storage columns (`first_name`) instead of the API's field names,
 //   reporting only the first invalid field, 400 where 422 is due, accepting unknown org ids,
 //   short passwords or null; accepting snake_case input names as if they were the API's
-// - 500 or 422 for a body that is not a JSON object (400 is due); 422 before 404 on PATCH
-// - changing the rows (or org objects) the caller passed in
+// - 500 or 422 for a body that is not a JSON object (400 is due), a JSON number or boolean
+//   included; 422 or 400 before 404 on PATCH (the body read before the user is looked up)
+// - email checks that want a dot after the @ (so `a@b` is refused) or let `@example.test` pass;
+//   a password of exactly 8 characters refused
+// - reads :id with Number() (`/api/users/3.0`, `+3`, `0x3` are user 3) or refuses the leading
+//   zeros of a digits-only id (`/api/users/007`)
+// - a refused POST (400) that still uses up an id
+// - changing the rows (or org objects) the caller passed in, or keeping them by reference (a
+//   shallow copy), so the caller's later changes show through; one store for every app
 import { describe, expect, it } from 'vitest'
 import {
+  build,
   client,
   fakeClock,
   focusOn,
   random,
+  task,
   type FakeClock,
   type Reply,
   type RequestOptions,
   type Rng,
 } from '../../harness/spec-kit/index.ts'
-import { createApp, type OrgRow, type UserRow } from '../../exercises/serializers/app.ts'
+import {
+  createApp,
+  type OrgRow,
+  type SerializersOptions,
+  type UserRow,
+} from '../../exercises/serializers/app.ts'
 
 const DAY = 24 * 60 * 60 * 1000
 // A morning in 2037 plus up to a day: far from the machine's clock, at a random time of day.
@@ -195,6 +209,17 @@ interface Api {
   send: (method: string, path: string, options?: RequestOptions) => Promise<Reply>
 }
 
+/** The JSON a request sends, from `json` or from a raw `body` that parses. */
+function sentJson(options: RequestOptions | undefined): unknown {
+  if (options?.json !== undefined) return options.json
+  if (typeof options?.body !== 'string') return undefined
+  try {
+    return JSON.parse(options.body)
+  } catch {
+    return undefined
+  }
+}
+
 /**
  * A client whose every reply is searched for `secrets`. A password sent in a request body joins
  * the secrets before the request goes out: no answer may ever contain it.
@@ -202,7 +227,7 @@ interface Api {
 function serve(app: ReturnType<typeof createApp>, secrets: Secret[]): Api {
   const api = client(app)
   const send = async (method: string, path: string, options?: RequestOptions) => {
-    const password = (options?.json as { password?: unknown } | null | undefined)?.password
+    const password = (sentJson(options) as { password?: unknown } | null | undefined)?.password
     const known = secrets.some((s) => s.value === password)
     if (typeof password === 'string' && password.length >= 8 && !known) {
       secrets.push({ value: password, what: 'the password the client sent' })
@@ -221,11 +246,16 @@ function serve(app: ReturnType<typeof createApp>, secrets: Secret[]): Api {
   }
 }
 
+/** The app, built so that a failing check can say which rows and clock it was given. */
+function appOf(options: SerializersOptions) {
+  return build(createApp, options)
+}
+
 /** A fresh app over a copy of `rows` (seeded at random unless given), with a fake clock. */
 function setup(rng: Rng, given?: (now: number) => UserRow[]) {
   const clock: FakeClock = fakeClock(START + rng.int(0, DAY - 1))
   const rows = given ? given(clock.now()) : seedRows(rng, clock.now())
-  const app = createApp({ users: structuredClone(rows), now: clock.now })
+  const app = appOf({ users: structuredClone(rows), now: clock.now })
   return { clock, rows, api: serve(app, secretsOf(rows)), orgs: orgsOf(rows) }
 }
 
@@ -253,6 +283,8 @@ const notObjects: [string, RequestOptions][] = [
   ['a JSON array', { json: [{ firstName: 'Ada' }] }],
   ['JSON null', { json: null }],
   ['a JSON string', { json: 'Ada' }],
+  ['a JSON number', { json: 42 }],
+  ['a JSON boolean', { json: true }],
 ]
 
 type Input = ReturnType<typeof newUser>
@@ -266,6 +298,7 @@ const invalidCreates: [string, (valid: Input, unknownOrg: number) => unknown, st
   ['email has no @', (v) => ({ ...v, email: 'ada.example.test' }), ['email']],
   ['email has two @', (v) => ({ ...v, email: 'ada@home@example.test' }), ['email']],
   ['email has nothing after the @', (v) => ({ ...v, email: 'ada@' }), ['email']],
+  ['email has nothing before the @', (v) => ({ ...v, email: '@example.test' }), ['email']],
   ['password is missing', ({ password: _, ...v }) => v, ['password']],
   ['password has 7 characters', (v) => ({ ...v, password: 'abcdefg' }), ['password']],
   ['password is a number', (v) => ({ ...v, password: 12345678 }), ['password']],
@@ -309,392 +342,526 @@ const invalidPatches: [string, (valid: Input, unknownOrg: number) => unknown, st
 /** An org id that no seeded org holds. */
 const unknownOrgId = (rows: UserRow[]) => Math.max(...rows.map((r) => r.org.id)) + 1
 
+/** The representation of a user created from `input` in `org` at `createdMs`, read at `now`. */
+function createdUser(id: number, input: Input, org: OrgRow, createdMs: number, now: number) {
+  return {
+    id,
+    firstName: input.firstName,
+    lastName: input.lastName,
+    fullName: `${input.firstName} ${input.lastName}`,
+    email: input.email,
+    isAdmin: false,
+    createdAt: new Date(createdMs).toISOString(),
+    memberForDays: Math.floor((now - createdMs) / DAY),
+    org: { id: org.id, name: org.name },
+  }
+}
+
+/** [time elapsed since created_at, memberForDays]: both sides of several day boundaries. */
+function dayBoundaries(k: number): [number, number][] {
+  return [
+    [0, 0],
+    [DAY - 1, 0],
+    [DAY, 1],
+    [k * DAY - 1, k - 1],
+    [k * DAY, k],
+    [k * DAY + 1, k],
+    [k * DAY + DAY / 2, k],
+    [(k + 1) * DAY - 1, k],
+  ]
+}
+
 describe('serializers', () => {
-  // --- Output shaping ------------------------------------------------------------------------
+  task(1, 'Show one user', () => {
+    it('GET /api/users/:id answers 200 with exactly the user representation', async () => {
+      const rng = random()
+      const { clock, rows, api } = setup(rng)
+      for (const row of rows) {
+        const res = await api.get(`/api/users/${row.id}`)
+        expect(res).toHaveStatus(200)
+        expect(res).toHaveJsonBody(shaped(row, clock.now()))
+      }
+    })
 
-  it('GET /api/users/:id answers 200 with exactly the user representation', async () => {
-    const rng = random()
-    const { clock, rows, api } = setup(rng)
-    for (const row of rows) {
-      const res = await api.get(`/api/users/${row.id}`)
-      expect(res).toHaveStatus(200)
-      expect(res).toHaveJsonBody(shaped(row, clock.now()))
-    }
-  })
+    it('shapes the nested org to { id, name }', async () => {
+      const rng = random()
+      const { rows, api } = setup(rng)
+      for (const row of rows) {
+        const res = await api.get(`/api/users/${row.id}`)
+        expect(res).toHaveJsonBody(
+          expect.objectContaining({ org: { id: row.org.id, name: row.org.name } }),
+        )
+      }
+    })
 
-  it('GET /api/users lists every user, shaped the same way, in ascending id order', async () => {
-    const rng = random()
-    const { clock, rows, api } = setup(rng)
-    const res = await api.get('/api/users')
-    expect(res).toHaveStatus(200)
-    expect(res).toHaveJsonBody(everyone(rows, clock.now()))
-  })
-
-  it('GET /api/users answers an empty array when created without users', async () => {
-    const res = await serve(createApp({ now: fakeClock().now }), []).get('/api/users')
-    expect(res).toHaveStatus(200)
-    expect(res).toHaveJsonBody([])
-  })
-
-  it('never sends password_hash, api_key or billing_secret, by any name, anywhere', async () => {
-    // serve() searches every reply; this test just makes sure every route is exercised.
-    const rng = random()
-    const { rows, orgs, api } = setup(rng)
-    expect(await api.get('/api/users')).toHaveStatus(200)
-    for (const row of rows) expect(await api.get(`/api/users/${row.id}`)).toHaveStatus(200)
-    const target = rng.pick(rows)
-    const path = `/api/users/${target.id}`
-    expect(await api.patch(path, { firstName: capital(rng.word()) })).toHaveStatus(200)
-    expect(await api.patch(path, { email: 'broken' })).toHaveStatus(422)
-    expect(await api.post('/api/users', newUser(rng, rng.pick(orgs)))).toHaveStatus(201)
-    const bad = { ...newUser(rng, rng.pick(orgs)), lastName: '' }
-    expect(await api.post('/api/users', bad)).toHaveStatus(422)
-  })
-
-  it('shapes the nested org to { id, name }', async () => {
-    const rng = random()
-    const { rows, api } = setup(rng)
-    for (const row of rows) {
+    it('computes fullName as "<firstName> <lastName>"', async () => {
+      const rng = random()
+      const { rows, api } = setup(rng)
+      const row = rng.pick(rows)
       const res = await api.get(`/api/users/${row.id}`)
       expect(res).toHaveJsonBody(
-        expect.objectContaining({ org: { id: row.org.id, name: row.org.name } }),
+        expect.objectContaining({ fullName: `${row.first_name} ${row.last_name}` }),
       )
-    }
-  })
-
-  it('computes fullName as "<firstName> <lastName>"', async () => {
-    const rng = random()
-    const { rows, api } = setup(rng)
-    const row = rng.pick(rows)
-    const res = await api.get(`/api/users/${row.id}`)
-    expect(res).toHaveJsonBody(
-      expect.objectContaining({ fullName: `${row.first_name} ${row.last_name}` }),
-    )
-  })
-
-  it('sends createdAt in UTC toISOString() form, whatever offset the row uses', async () => {
-    const rng = random()
-    const { rows, api } = setup(rng, (now) => {
-      const [org] = makeOrgs(rng, 1)
-      return [330, -480, 60, 0].map((offset, i) => {
-        const row = makeRow(rng, i + 1, org!, now - rng.int(1, 500) * DAY - rng.int(0, DAY), i > 2)
-        return { ...row, created_at: isoAt(Date.parse(row.created_at), offset) }
-      })
     })
-    for (const row of rows) {
-      const res = await api.get(`/api/users/${row.id}`)
-      const createdAt = new Date(Date.parse(row.created_at)).toISOString()
-      expect(res).toHaveJsonBody(expect.objectContaining({ createdAt }))
-    }
-  })
 
-  // --- Computed from the clock ---------------------------------------------------------------
-
-  it('counts memberForDays as whole days elapsed, rounded down', async () => {
-    const rng = random()
-    const k = rng.int(2, 400)
-    // [time elapsed since created_at, memberForDays]: both sides of several day boundaries.
-    const cases: [number, number][] = [
-      [0, 0],
-      [DAY - 1, 0],
-      [DAY, 1],
-      [k * DAY - 1, k - 1],
-      [k * DAY, k],
-      [k * DAY + 1, k],
-      [k * DAY + DAY / 2, k],
-      [(k + 1) * DAY - 1, k],
-    ]
-    const { api } = setup(rng, (now) => {
-      const [org] = makeOrgs(rng, 1)
-      return cases.map(([elapsed], i) => makeRow(rng, i + 1, org!, now - elapsed, false))
-    })
-    const res = await api.get('/api/users')
-    expect(res).toHaveJsonBody(
-      cases.map(([, days], i) => expect.objectContaining({ id: i + 1, memberForDays: days })),
-    )
-  })
-
-  it('reads memberForDays from the injected now() on every request', async () => {
-    const rng = random()
-    const { clock, rows, api } = setup(rng)
-    const row = rng.pick(rows)
-    const path = `/api/users/${row.id}`
-    const before = await api.get(path)
-    expect(before).toHaveJsonBody(shaped(row, clock.now()))
-    clock.advance(rng.int(3, 60) * DAY + rng.int(0, DAY - 1))
-    expect(await api.get(path)).toHaveJsonBody(shaped(row, clock.now()))
-    // Up to one millisecond before the next whole day, then onto it.
-    const created = Date.parse(row.created_at)
-    const days = Math.floor((clock.now() - created) / DAY)
-    clock.set(created + (days + 1) * DAY - 1)
-    expect(await api.get(path)).toHaveJsonBody(expect.objectContaining({ memberForDays: days }))
-    clock.advance(1)
-    expect(await api.get('/api/users')).toHaveJsonBody(
-      expect.arrayContaining([expect.objectContaining({ id: row.id, memberForDays: days + 1 })]),
-    )
-  })
-
-  // --- Lookup ----------------------------------------------------------------------------------
-
-  it('answers 404 not_found for an id nobody holds or one that is not a number', async () => {
-    const rng = random()
-    const { rows, api } = setup(rng)
-    for (const id of [maxId(rows) + rng.int(1, 50), rng.word(3, 6), `${rng.pick(rows).id}x`]) {
-      const res = await api.get(`/api/users/${id}`)
-      expect(res).toHaveStatus(404)
-      expect(res).toHaveJsonBody(NOT_FOUND)
-    }
-  })
-
-  // --- POST: input mapping --------------------------------------------------------------------
-
-  it('POST /api/users answers 201 with the new user, shaped like every other', async () => {
-    const rng = random()
-    const { clock, rows, orgs, api } = setup(rng)
-    const org = rng.pick(orgs)
-    const input = newUser(rng, org)
-    const res = await api.post('/api/users', input)
-    expect(res).toHaveStatus(201)
-    expect(res).toHaveJsonBody({
-      id: maxId(rows) + 1,
-      firstName: input.firstName,
-      lastName: input.lastName,
-      fullName: `${input.firstName} ${input.lastName}`,
-      email: input.email,
-      isAdmin: false,
-      createdAt: new Date(clock.now()).toISOString(),
-      memberForDays: 0,
-      org: { id: org.id, name: org.name },
-    })
-  })
-
-  it('POST /api/users stores the user so that later reads and the list show it', async () => {
-    const rng = random()
-    const { clock, rows, orgs, api } = setup(rng)
-    const org = rng.pick(orgs)
-    const input = newUser(rng, org)
-    const createdAt = clock.now()
-    expect(await api.post('/api/users', input)).toHaveStatus(201)
-    const days = rng.int(1, 30)
-    clock.advance(days * DAY + rng.int(0, DAY - 1))
-    const created = {
-      id: maxId(rows) + 1,
-      firstName: input.firstName,
-      lastName: input.lastName,
-      fullName: `${input.firstName} ${input.lastName}`,
-      email: input.email,
-      isAdmin: false,
-      createdAt: new Date(createdAt).toISOString(),
-      memberForDays: days,
-      org: { id: org.id, name: org.name },
-    }
-    expect(await api.get(`/api/users/${created.id}`)).toHaveJsonBody(created)
-    expect(await api.get('/api/users')).toHaveJsonBody([
-      ...everyone(rows, clock.now()),
-      created,
-    ])
-  })
-
-  it('POST /api/users ignores read-only fields, storage names and unknown fields', async () => {
-    const rng = random()
-    const { clock, rows, orgs, api } = setup(rng)
-    const [org, other] = rng.shuffle(orgs)
-    const taken = rng.pick(rows)
-    const input = newUser(rng, org!)
-    const res = await api.post('/api/users', {
-      ...input,
-      id: taken.id,
-      isAdmin: true,
-      is_admin: true,
-      createdAt: '2001-02-03T04:05:06.000Z',
-      created_at: '2001-02-03T04:05:06.000Z',
-      fullName: 'Mallory Admin',
-      memberForDays: 9999,
-      org: { id: other!.id, name: other!.name },
-      first_name: 'Mallory',
-      password_hash: 'chosen-by-the-client',
-      [rng.word()]: rng.word(),
-    })
-    const created = {
-      id: maxId(rows) + 1,
-      firstName: input.firstName,
-      lastName: input.lastName,
-      fullName: `${input.firstName} ${input.lastName}`,
-      email: input.email,
-      isAdmin: false,
-      createdAt: new Date(clock.now()).toISOString(),
-      memberForDays: 0,
-      org: { id: org!.id, name: org!.name },
-    }
-    expect(res).toHaveStatus(201)
-    expect(res).toHaveJsonBody(created)
-    expect(await api.get(`/api/users/${created.id}`)).toHaveJsonBody(created)
-    expect(await api.get(`/api/users/${taken.id}`)).toHaveJsonBody(shaped(taken, clock.now()))
-  })
-
-  it.each(invalidCreates)(
-    'POST /api/users answers 422 naming the invalid fields when %s',
-    async (_, make, fields) => {
+    it('sends createdAt in UTC toISOString() form, whatever offset the row uses', async () => {
       const rng = random()
-      const { rows, orgs, api } = setup(rng)
-      const body = make(newUser(rng, rng.pick(orgs)), unknownOrgId(rows))
-      expectValidationFailed(await api.post('/api/users', body), fields)
-    },
-  )
+      const { rows, api } = setup(rng, (now) => {
+        const [org] = makeOrgs(rng, 1)
+        return [330, -480, 60, 0].map((offset, i) => {
+          const createdMs = now - rng.int(1, 500) * DAY - rng.int(0, DAY)
+          const row = makeRow(rng, i + 1, org!, createdMs, i > 2)
+          return { ...row, created_at: isoAt(Date.parse(row.created_at), offset) }
+        })
+      })
+      for (const row of rows) {
+        const res = await api.get(`/api/users/${row.id}`)
+        const createdAt = new Date(Date.parse(row.created_at)).toISOString()
+        expect(res).toHaveJsonBody(expect.objectContaining({ createdAt }))
+      }
+    })
 
-  it('POST /api/users with invalid fields creates nothing and uses up no id', async () => {
-    const rng = random()
-    const { clock, rows, orgs, api } = setup(rng)
-    const bad = { ...newUser(rng, rng.pick(orgs)), email: 'nope' }
-    expectValidationFailed(await api.post('/api/users', bad), ['email'])
-    expect(await api.get('/api/users')).toHaveJsonBody(everyone(rows, clock.now()))
-    const res = await api.post('/api/users', newUser(rng, rng.pick(orgs)))
-    expect(res).toHaveStatus(201)
-    expect(res).toHaveJsonBody(expect.objectContaining({ id: maxId(rows) + 1 }))
+    it('counts memberForDays as whole days elapsed, rounded down', async () => {
+      const rng = random()
+      const cases = dayBoundaries(rng.int(2, 400))
+      const { api } = setup(rng, (now) => {
+        const [org] = makeOrgs(rng, 1)
+        return cases.map(([elapsed], i) => makeRow(rng, i + 1, org!, now - elapsed, false))
+      })
+      for (const [i, [, days]] of cases.entries()) {
+        const res = await api.get(`/api/users/${i + 1}`)
+        expect(res).toHaveJsonBody(expect.objectContaining({ id: i + 1, memberForDays: days }))
+      }
+    })
+
+    it('reads memberForDays from the injected now() on every request', async () => {
+      const rng = random()
+      const { clock, rows, api } = setup(rng)
+      const row = rng.pick(rows)
+      const path = `/api/users/${row.id}`
+      const before = await api.get(path)
+      expect(before).toHaveJsonBody(shaped(row, clock.now()))
+      clock.advance(rng.int(3, 60) * DAY + rng.int(0, DAY - 1))
+      expect(await api.get(path)).toHaveJsonBody(shaped(row, clock.now()))
+      // Up to one millisecond before the next whole day, then onto it.
+      const created = Date.parse(row.created_at)
+      const days = Math.floor((clock.now() - created) / DAY)
+      clock.set(created + (days + 1) * DAY - 1)
+      expect(await api.get(path)).toHaveJsonBody(expect.objectContaining({ memberForDays: days }))
+      clock.advance(1)
+      expect(await api.get(path)).toHaveJsonBody(
+        expect.objectContaining({ memberForDays: days + 1 }),
+      )
+    })
+
+    it('answers 404 not_found for an id nobody holds or one not written in digits', async () => {
+      const rng = random()
+      const { rows, api } = setup(rng)
+      const taken = rng.pick(rows).id
+      const ids = [
+        maxId(rows) + rng.int(1, 50),
+        rng.word(3, 6),
+        `${taken}x`,
+        `${taken}.0`,
+        `%2B${taken}`,
+        `%20${taken}`,
+        `0x${taken.toString(16)}`,
+        `-${taken}`,
+      ]
+      for (const id of ids) {
+        const res = await api.get(`/api/users/${id}`)
+        expect(res).toHaveStatus(404)
+        expect(res).toHaveJsonBody(NOT_FOUND)
+      }
+    })
+
+    it('reads an id with leading zeros as the number its digits spell', async () => {
+      const rng = random()
+      const { clock, rows, api } = setup(rng)
+      const row = rng.pick(rows)
+      const res = await api.get(`/api/users/00${row.id}`)
+      expect(res).toHaveStatus(200)
+      expect(res).toHaveJsonBody(shaped(row, clock.now()))
+    })
   })
 
-  it.each(notObjects)('POST /api/users answers 400 invalid_body for %s', async (_, options) => {
-    const rng = random()
-    const { clock, rows, api } = setup(rng)
-    const res = await api.send('POST', '/api/users', options)
-    expect(res).toHaveStatus(400)
-    expect(res).toHaveJsonBody(INVALID_BODY)
-    expect(await api.get('/api/users')).toHaveJsonBody(everyone(rows, clock.now()))
-  })
+  task(2, 'List every user', () => {
+    it('GET /api/users lists every user, shaped the same way, in ascending id order', async () => {
+      const rng = random()
+      const { clock, rows, api } = setup(rng)
+      const res = await api.get('/api/users')
+      expect(res).toHaveStatus(200)
+      expect(res).toHaveJsonBody(everyone(rows, clock.now()))
+    })
 
-  // --- PATCH: partial update ----------------------------------------------------------------
+    it('GET /api/users answers an empty array when created without users', async () => {
+      const res = await serve(appOf({ now: fakeClock().now }), []).get('/api/users')
+      expect(res).toHaveStatus(200)
+      expect(res).toHaveJsonBody([])
+    })
 
-  it('PATCH /api/users/:id changes only the fields sent, and later reads agree', async () => {
-    const rng = random()
-    const { clock, rows, api } = setup(rng)
-    const row = rng.pick(rows)
-    const path = `/api/users/${row.id}`
-    const firstName = capital(rng.word(3, 8))
-    const first = await api.patch(path, { firstName })
-    const renamed: UserRow = { ...row, first_name: firstName }
-    expect(first).toHaveStatus(200)
-    expect(first).toHaveJsonBody(shaped(renamed, clock.now()))
+    it('GET /api/users counts memberForDays as whole days elapsed, rounded down', async () => {
+      const rng = random()
+      const cases = dayBoundaries(rng.int(2, 400))
+      const { api } = setup(rng, (now) => {
+        const [org] = makeOrgs(rng, 1)
+        return cases.map(([elapsed], i) => makeRow(rng, i + 1, org!, now - elapsed, false))
+      })
+      const res = await api.get('/api/users')
+      expect(res).toHaveJsonBody(
+        cases.map(([, days], i) => expect.objectContaining({ id: i + 1, memberForDays: days })),
+      )
+    })
 
-    const lastName = capital(rng.word(4, 10))
-    const email = `${rng.word(3, 8)}@${rng.word(4, 7)}.test`
-    const second = await api.patch(path, { lastName, email })
-    const updated: UserRow = { ...renamed, last_name: lastName, email }
-    expect(second).toHaveStatus(200)
-    expect(second).toHaveJsonBody(shaped(updated, clock.now()))
+    it('GET /api/users reads the injected now() on every request', async () => {
+      const rng = random()
+      const { clock, rows, api } = setup(rng)
+      expect(await api.get('/api/users')).toHaveJsonBody(everyone(rows, clock.now()))
+      const row = rng.pick(rows)
+      const created = Date.parse(row.created_at)
+      const days = Math.floor((clock.now() - created) / DAY) + rng.int(3, 60)
+      clock.set(created + (days + 1) * DAY - 1)
+      expect(await api.get('/api/users')).toHaveJsonBody(everyone(rows, clock.now()))
+      clock.advance(1)
+      expect(await api.get('/api/users')).toHaveJsonBody(
+        expect.arrayContaining([expect.objectContaining({ id: row.id, memberForDays: days + 1 })]),
+      )
+    })
 
-    expect(await api.get(path)).toHaveJsonBody(shaped(updated, clock.now()))
-    expect(await api.get('/api/users')).toHaveJsonBody(
-      byId(rows).map((r) => shaped(r.id === row.id ? updated : r, clock.now())),
+    it(
+      'keeps its own deep copy: later changes to the caller rows and orgs do not show',
+      async () => {
+        const rng = random()
+        const clock = fakeClock(START)
+        const rows = seedRows(rng, clock.now())
+        const before = structuredClone(rows)
+        const api = serve(appOf({ users: rows, now: clock.now }), secretsOf(rows))
+        for (const row of rows) {
+          row.first_name = `Changed${rng.word(3, 5)}`
+          row.org.name = `Renamed${rng.word(3, 5)}`
+        }
+        rows.pop()
+        expect(await api.get('/api/users')).toHaveJsonBody(everyone(before, clock.now()))
+        const row = rng.pick(before)
+        expect(await api.get(`/api/users/${row.id}`)).toHaveJsonBody(shaped(row, clock.now()))
+      },
     )
   })
 
-  it('PATCH /api/users/:id with orgId moves the user to that org', async () => {
-    const rng = random()
-    const { clock, rows, orgs, api } = setup(rng)
-    const row = rng.pick(rows)
-    const target = rng.pick(orgs.filter((o) => o.id !== row.org.id))
-    const path = `/api/users/${row.id}`
-    const moved: UserRow = { ...row, org: target }
-    const res = await api.patch(path, { orgId: target.id })
-    expect(res).toHaveStatus(200)
-    expect(res).toHaveJsonBody(shaped(moved, clock.now()))
-    expect(await api.get(path)).toHaveJsonBody(shaped(moved, clock.now()))
-  })
-
-  it('PATCH /api/users/:id accepts a new password and never shows it', async () => {
-    const rng = random()
-    const { clock, rows, api } = setup(rng)
-    const row = rng.pick(rows)
-    const res = await api.patch(`/api/users/${row.id}`, { password: `pass-${rng.word(10, 14)}` })
-    expect(res).toHaveStatus(200)
-    expect(res).toHaveJsonBody(shaped(row, clock.now()))
-  })
-
-  it('PATCH /api/users/:id with an empty object changes nothing and answers the user', async () => {
-    const rng = random()
-    const { clock, rows, api } = setup(rng)
-    const row = rng.pick(rows)
-    const res = await api.patch(`/api/users/${row.id}`, {})
-    expect(res).toHaveStatus(200)
-    expect(res).toHaveJsonBody(shaped(row, clock.now()))
-  })
-
-  it('PATCH /api/users/:id ignores isAdmin, id, createdAt and other read-only fields', async () => {
-    const rng = random()
-    const { clock, rows, api } = setup(rng)
-    const admin = rng.pick(rows.filter((r) => r.is_admin))
-    const member = rng.pick(rows.filter((r) => !r.is_admin))
-    const stamp = isoAt(START - 1000 * DAY, 0)
-    const readOnly = (flag: boolean, id: number) => ({
-      id,
-      isAdmin: flag,
-      is_admin: flag,
-      createdAt: stamp,
-      created_at: stamp,
-      fullName: 'Mallory Admin',
-      memberForDays: 9999,
-      first_name: 'Mallory',
+  task(3, 'Create a user', () => {
+    it('POST /api/users answers 201 with the new user, shaped like every other', async () => {
+      const rng = random()
+      const { clock, rows, orgs, api } = setup(rng)
+      const org = rng.pick(orgs)
+      const input = newUser(rng, org)
+      const res = await api.post('/api/users', input)
+      expect(res).toHaveStatus(201)
+      expect(res).toHaveJsonBody(
+        createdUser(maxId(rows) + 1, input, org, clock.now(), clock.now()),
+      )
     })
-    const promoted = await api.patch(`/api/users/${member.id}`, readOnly(true, admin.id))
-    expect(promoted).toHaveStatus(200)
-    expect(promoted).toHaveJsonBody(shaped(member, clock.now()))
-    const demoted = await api.patch(`/api/users/${admin.id}`, readOnly(false, member.id))
-    expect(demoted).toHaveStatus(200)
-    expect(demoted).toHaveJsonBody(shaped(admin, clock.now()))
-    expect(await api.get('/api/users')).toHaveJsonBody(everyone(rows, clock.now()))
+
+    it('POST /api/users stores the user so that later reads and the list show it', async () => {
+      const rng = random()
+      const { clock, rows, orgs, api } = setup(rng)
+      const org = rng.pick(orgs)
+      const input = newUser(rng, org)
+      const createdAt = clock.now()
+      expect(await api.post('/api/users', input)).toHaveStatus(201)
+      const days = rng.int(1, 30)
+      clock.advance(days * DAY + rng.int(0, DAY - 1))
+      const created = createdUser(maxId(rows) + 1, input, org, createdAt, clock.now())
+      expect(await api.get(`/api/users/${created.id}`)).toHaveJsonBody(created)
+      expect(await api.get('/api/users')).toHaveJsonBody([...everyone(rows, clock.now()), created])
+    })
+
+    it(
+      'POST /api/users accepts the shortest valid values: a@b, an 8-character password',
+      async () => {
+        const rng = random()
+        const { clock, rows, orgs, api } = setup(rng)
+        const org = rng.pick(orgs)
+        const input = {
+          ...newUser(rng, org),
+          firstName: capital(rng.word(1, 1)),
+          email: `${rng.word(1, 1)}@${rng.word(1, 1)}`,
+          password: rng.word(8, 8),
+        }
+        const res = await api.post('/api/users', input)
+        expect(res).toHaveStatus(201)
+        expect(res).toHaveJsonBody(
+          createdUser(maxId(rows) + 1, input, org, clock.now(), clock.now()),
+        )
+      },
+    )
+
+    it('POST /api/users ignores read-only fields, storage names and unknown fields', async () => {
+      const rng = random()
+      const { clock, rows, orgs, api } = setup(rng)
+      const [org, other] = rng.shuffle(orgs)
+      const taken = rng.pick(rows)
+      const input = newUser(rng, org!)
+      const res = await api.post('/api/users', {
+        ...input,
+        id: taken.id,
+        isAdmin: true,
+        is_admin: true,
+        createdAt: '2001-02-03T04:05:06.000Z',
+        created_at: '2001-02-03T04:05:06.000Z',
+        fullName: 'Mallory Admin',
+        memberForDays: 9999,
+        org: { id: other!.id, name: other!.name },
+        first_name: 'Mallory',
+        password_hash: 'chosen-by-the-client',
+        [rng.word()]: rng.word(),
+      })
+      const created = createdUser(maxId(rows) + 1, input, org!, clock.now(), clock.now())
+      expect(res).toHaveStatus(201)
+      expect(res).toHaveJsonBody(created)
+      expect(await api.get(`/api/users/${created.id}`)).toHaveJsonBody(created)
+      expect(await api.get(`/api/users/${taken.id}`)).toHaveJsonBody(shaped(taken, clock.now()))
+    })
+
+    it('POST /api/users ignores a __proto__ member that tries to set isAdmin', async () => {
+      const rng = random()
+      const { clock, rows, orgs, api } = setup(rng)
+      const org = rng.pick(orgs)
+      const input = newUser(rng, org)
+      const body = JSON.stringify(input).replace(
+        /^\{/,
+        '{"__proto__":{"isAdmin":true,"is_admin":true,"id":1},',
+      )
+      const res = await api.send('POST', '/api/users', {
+        headers: { 'Content-Type': 'application/json' },
+        body,
+      })
+      const created = createdUser(maxId(rows) + 1, input, org, clock.now(), clock.now())
+      expect(res).toHaveStatus(201)
+      expect(res).toHaveJsonBody(created)
+      expect(await api.get(`/api/users/${created.id}`)).toHaveJsonBody(created)
+    })
+
+    it('keeps each app its own store', async () => {
+      const rng = random()
+      const clock = fakeClock(START)
+      const first = seedRows(rng, clock.now())
+      const second = seedRows(rng, clock.now())
+      const a = serve(appOf({ users: structuredClone(first), now: clock.now }), secretsOf(first))
+      const b = serve(appOf({ users: structuredClone(second), now: clock.now }), secretsOf(second))
+      expect(await a.post('/api/users', newUser(rng, rng.pick(orgsOf(first))))).toHaveStatus(201)
+      expect(await b.get('/api/users')).toHaveJsonBody(everyone(second, clock.now()))
+      const res = await a.get('/api/users')
+      expect(res).toHaveStatus(200)
+      focusOn(res)
+      expect((res.body as unknown[]).length, 'users in the first app').toBe(first.length + 1)
+    })
   })
 
-  it.each(invalidPatches)(
-    'PATCH /api/users/:id answers 422 and changes nothing when %s',
-    async (_, make, fields) => {
+  task(4, 'Validate what a client writes', () => {
+    it.each(invalidCreates)(
+      'POST /api/users answers 422 naming the invalid fields when %s',
+      async (_, make, fields) => {
+        const rng = random()
+        const { rows, orgs, api } = setup(rng)
+        const body = make(newUser(rng, rng.pick(orgs)), unknownOrgId(rows))
+        expectValidationFailed(await api.post('/api/users', body), fields)
+      },
+    )
+
+    it('POST /api/users with invalid fields creates nothing and uses up no id', async () => {
+      const rng = random()
+      const { clock, rows, orgs, api } = setup(rng)
+      const bad = { ...newUser(rng, rng.pick(orgs)), email: 'nope' }
+      expectValidationFailed(await api.post('/api/users', bad), ['email'])
+      expect(await api.get('/api/users')).toHaveJsonBody(everyone(rows, clock.now()))
+      const res = await api.post('/api/users', newUser(rng, rng.pick(orgs)))
+      expect(res).toHaveStatus(201)
+      expect(res).toHaveJsonBody(expect.objectContaining({ id: maxId(rows) + 1 }))
+    })
+
+    it.each(notObjects)('POST /api/users answers 400 invalid_body for %s', async (_, options) => {
+      const rng = random()
+      const { clock, rows, orgs, api } = setup(rng)
+      const res = await api.send('POST', '/api/users', options)
+      expect(res).toHaveStatus(400)
+      expect(res).toHaveJsonBody(INVALID_BODY)
+      expect(await api.get('/api/users')).toHaveJsonBody(everyone(rows, clock.now()))
+      const next = await api.post('/api/users', newUser(rng, rng.pick(orgs)))
+      expect(next).toHaveStatus(201)
+      expect(next).toHaveJsonBody(expect.objectContaining({ id: maxId(rows) + 1 }))
+    })
+  })
+
+  task(5, 'Update a user in part', () => {
+    it('PATCH /api/users/:id changes only the fields sent, and later reads agree', async () => {
+      const rng = random()
+      const { clock, rows, api } = setup(rng)
+      const row = rng.pick(rows)
+      const path = `/api/users/${row.id}`
+      const firstName = capital(rng.word(3, 8))
+      const first = await api.patch(path, { firstName })
+      const renamed: UserRow = { ...row, first_name: firstName }
+      expect(first).toHaveStatus(200)
+      expect(first).toHaveJsonBody(shaped(renamed, clock.now()))
+
+      const lastName = capital(rng.word(4, 10))
+      const email = `${rng.word(3, 8)}@${rng.word(4, 7)}.test`
+      const second = await api.patch(path, { lastName, email })
+      const updated: UserRow = { ...renamed, last_name: lastName, email }
+      expect(second).toHaveStatus(200)
+      expect(second).toHaveJsonBody(shaped(updated, clock.now()))
+
+      expect(await api.get(path)).toHaveJsonBody(shaped(updated, clock.now()))
+      expect(await api.get('/api/users')).toHaveJsonBody(
+        byId(rows).map((r) => shaped(r.id === row.id ? updated : r, clock.now())),
+      )
+    })
+
+    it('PATCH /api/users/:id with orgId moves the user to that org', async () => {
       const rng = random()
       const { clock, rows, orgs, api } = setup(rng)
       const row = rng.pick(rows)
+      const target = rng.pick(orgs.filter((o) => o.id !== row.org.id))
       const path = `/api/users/${row.id}`
-      const res = await api.patch(path, make(newUser(rng, rng.pick(orgs)), unknownOrgId(rows)))
-      expectValidationFailed(res, fields)
-      expect(await api.get(path)).toHaveJsonBody(shaped(row, clock.now()))
-    },
-  )
-
-  it.each(notObjects)('PATCH /api/users/:id answers 400 invalid_body for %s', async (_, opts) => {
-    const rng = random()
-    const { clock, rows, api } = setup(rng)
-    const row = rng.pick(rows)
-    const res = await api.send('PATCH', `/api/users/${row.id}`, opts)
-    expect(res).toHaveStatus(400)
-    expect(res).toHaveJsonBody(INVALID_BODY)
-    expect(await api.get(`/api/users/${row.id}`)).toHaveJsonBody(shaped(row, clock.now()))
-  })
-
-  it('PATCH /api/users/:id answers 404 for a missing user, even with an invalid body', async () => {
-    const rng = random()
-    const { rows, api } = setup(rng)
-    const path = `/api/users/${maxId(rows) + rng.int(1, 20)}`
-    for (const body of [{ firstName: capital(rng.word()) }, { firstName: '' }]) {
-      const res = await api.patch(path, body)
-      expect(res).toHaveStatus(404)
-      expect(res).toHaveJsonBody(NOT_FOUND)
-    }
-    expect(await api.get(path)).toHaveStatus(404)
-  })
-
-  // --- Ownership of the seed --------------------------------------------------------------------
-
-  it('never changes the rows (or org objects) it was given', async () => {
-    const rng = random()
-    const clock = fakeClock(START)
-    const rows = seedRows(rng, clock.now())
-    const before = structuredClone(rows)
-    const api = serve(createApp({ users: rows, now: clock.now }), secretsOf(rows))
-    const row = rng.pick(rows)
-    const target = rng.pick(orgsOf(rows).filter((o) => o.id !== row.org.id))
-    const res = await api.patch(`/api/users/${row.id}`, {
-      firstName: capital(rng.word()),
-      orgId: target.id,
+      const moved: UserRow = { ...row, org: target }
+      const res = await api.patch(path, { orgId: target.id })
+      expect(res).toHaveStatus(200)
+      expect(res).toHaveJsonBody(shaped(moved, clock.now()))
+      expect(await api.get(path)).toHaveJsonBody(shaped(moved, clock.now()))
     })
-    expect(res).toHaveStatus(200)
-    expect(await api.post('/api/users', newUser(rng, target))).toHaveStatus(201)
-    expect(rows, 'the rows passed to createApp were changed').toEqual(before)
+
+    it('PATCH /api/users/:id accepts a new password and never shows it', async () => {
+      const rng = random()
+      const { clock, rows, api } = setup(rng)
+      const row = rng.pick(rows)
+      const res = await api.patch(`/api/users/${row.id}`, { password: `pass-${rng.word(10, 14)}` })
+      expect(res).toHaveStatus(200)
+      expect(res).toHaveJsonBody(shaped(row, clock.now()))
+    })
+
+    it(
+      'PATCH /api/users/:id with an empty object changes nothing and answers the user',
+      async () => {
+        const rng = random()
+        const { clock, rows, api } = setup(rng)
+        const row = rng.pick(rows)
+        const res = await api.patch(`/api/users/${row.id}`, {})
+        expect(res).toHaveStatus(200)
+        expect(res).toHaveJsonBody(shaped(row, clock.now()))
+      },
+    )
+
+    it(
+      'PATCH /api/users/:id ignores isAdmin, id, createdAt and other read-only fields',
+      async () => {
+        const rng = random()
+        const { clock, rows, api } = setup(rng)
+        const admin = rng.pick(rows.filter((r) => r.is_admin))
+        const member = rng.pick(rows.filter((r) => !r.is_admin))
+        const stamp = isoAt(START - 1000 * DAY, 0)
+        const readOnly = (flag: boolean, id: number) => ({
+          id,
+          isAdmin: flag,
+          is_admin: flag,
+          createdAt: stamp,
+          created_at: stamp,
+          fullName: 'Mallory Admin',
+          memberForDays: 9999,
+          first_name: 'Mallory',
+        })
+        const promoted = await api.patch(`/api/users/${member.id}`, readOnly(true, admin.id))
+        expect(promoted).toHaveStatus(200)
+        expect(promoted).toHaveJsonBody(shaped(member, clock.now()))
+        const demoted = await api.patch(`/api/users/${admin.id}`, readOnly(false, member.id))
+        expect(demoted).toHaveStatus(200)
+        expect(demoted).toHaveJsonBody(shaped(admin, clock.now()))
+        const sneaky = await api.send('PATCH', `/api/users/${member.id}`, {
+          headers: { 'Content-Type': 'application/json' },
+          body: '{"__proto__":{"isAdmin":true,"is_admin":true}}',
+        })
+        expect(sneaky).toHaveStatus(200)
+        expect(sneaky).toHaveJsonBody(shaped(member, clock.now()))
+        expect(await api.get('/api/users')).toHaveJsonBody(everyone(rows, clock.now()))
+      },
+    )
+
+    it.each(invalidPatches)(
+      'PATCH /api/users/:id answers 422 and changes nothing when %s',
+      async (_, make, fields) => {
+        const rng = random()
+        const { clock, rows, orgs, api } = setup(rng)
+        const row = rng.pick(rows)
+        const path = `/api/users/${row.id}`
+        const res = await api.patch(path, make(newUser(rng, rng.pick(orgs)), unknownOrgId(rows)))
+        expectValidationFailed(res, fields)
+        expect(await api.get(path)).toHaveJsonBody(shaped(row, clock.now()))
+      },
+    )
+
+    it.each(notObjects)('PATCH /api/users/:id answers 400 invalid_body for %s', async (_, opts) => {
+      const rng = random()
+      const { clock, rows, api } = setup(rng)
+      const row = rng.pick(rows)
+      const res = await api.send('PATCH', `/api/users/${row.id}`, opts)
+      expect(res).toHaveStatus(400)
+      expect(res).toHaveJsonBody(INVALID_BODY)
+      expect(await api.get(`/api/users/${row.id}`)).toHaveJsonBody(shaped(row, clock.now()))
+    })
+
+    it(
+      'PATCH /api/users/:id answers 404 for a missing user, even with an invalid body',
+      async () => {
+        const rng = random()
+        const { rows, api } = setup(rng)
+        const path = `/api/users/${maxId(rows) + rng.int(1, 20)}`
+        for (const body of [{ firstName: capital(rng.word()) }, { firstName: '' }]) {
+          const res = await api.patch(path, body)
+          expect(res).toHaveStatus(404)
+          expect(res).toHaveJsonBody(NOT_FOUND)
+        }
+        for (const [, options] of notObjects) {
+          const res = await api.send('PATCH', path, options)
+          expect(res).toHaveStatus(404)
+          expect(res).toHaveJsonBody(NOT_FOUND)
+        }
+        const notDigits = await api.patch(`/api/users/${rng.pick(rows).id}x`, {})
+        expect(notDigits).toHaveStatus(404)
+        expect(notDigits).toHaveJsonBody(NOT_FOUND)
+        expect(await api.get(path)).toHaveStatus(404)
+      },
+    )
+
+    it('never sends password_hash, api_key or billing_secret, by any name, anywhere', async () => {
+      // serve() searches every reply; this test just makes sure every route is exercised.
+      const rng = random()
+      const { rows, orgs, api } = setup(rng)
+      expect(await api.get('/api/users')).toHaveStatus(200)
+      for (const row of rows) expect(await api.get(`/api/users/${row.id}`)).toHaveStatus(200)
+      const target = rng.pick(rows)
+      const path = `/api/users/${target.id}`
+      expect(await api.patch(path, { firstName: capital(rng.word()) })).toHaveStatus(200)
+      expect(await api.patch(path, { email: 'broken' })).toHaveStatus(422)
+      expect(await api.post('/api/users', newUser(rng, rng.pick(orgs)))).toHaveStatus(201)
+      const bad = { ...newUser(rng, rng.pick(orgs)), lastName: '' }
+      expect(await api.post('/api/users', bad)).toHaveStatus(422)
+    })
+
+    it('never changes the rows (or org objects) it was given', async () => {
+      const rng = random()
+      const clock = fakeClock(START)
+      const rows = seedRows(rng, clock.now())
+      const before = structuredClone(rows)
+      const api = serve(appOf({ users: rows, now: clock.now }), secretsOf(rows))
+      const row = rng.pick(rows)
+      const target = rng.pick(orgsOf(rows).filter((o) => o.id !== row.org.id))
+      const res = await api.patch(`/api/users/${row.id}`, {
+        firstName: capital(rng.word()),
+        orgId: target.id,
+      })
+      expect(res).toHaveStatus(200)
+      expect(await api.post('/api/users', newUser(rng, target))).toHaveStatus(201)
+      focusOn(res)
+      expect(rows, 'the rows passed to createApp were changed').toEqual(before)
+    })
   })
 })
