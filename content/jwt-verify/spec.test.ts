@@ -13,6 +13,7 @@
 //   off-by-one (exp == now)
 // - adds clock tolerance / leeway (a token that expired a second ago still works)
 // - ignores `nbf`, or rejects a token whose `nbf` is exactly now
+// - rounds now() up to a whole second (accepts a token whose nbf is the next second)
 // - reads Date.now() instead of options.now (the clock sits in 2031 or 2003), or reads
 //   options.now() once when the app is built instead of on every request
 // - ignores `iss` or `aud`, or accepts a token that has none
@@ -284,6 +285,17 @@ describe('jwt-verify', () => {
     it('rejects a token whose nbf is one second in the future', async () => {
       const { me, token, nowSec } = setup()
       expectInvalidToken(await me(await token({ nbf: nowSec() + 1 })))
+    })
+
+    it('judges exp and nbf the same when now() falls in the middle of a second', async () => {
+      // Rounding now() up (or comparing milliseconds with seconds) only shows between whole seconds.
+      const { me, token, clock, sub } = setup()
+      clock.set(Math.floor(clock.now() / 1000) * 1000 + 500)
+      const second = Math.floor(clock.now() / 1000)
+      expectInvalidToken(await me(await token({ nbf: second + 1 })))
+      expectAccepted(await me(await token({ nbf: second })), sub)
+      expectInvalidToken(await me(await token({ exp: second })))
+      expectAccepted(await me(await token({ exp: second + 1 })), sub)
     })
 
     it('takes the time from options.now on every request, never from Date.now()', async () => {
