@@ -132,7 +132,7 @@ describe('renderGrade', () => {
       expect(text.match(/Request sent/g)).toHaveLength(3)
       expect(text).toContain('create-d')
       expect(text).not.toContain('create-d failed')
-      expect(text).toContain('(2 more failing checks not shown in full')
+      expect(text).toContain('(2 failing checks not shown in full')
       expect(text).toContain('501 Not Implemented')
       expect(lines.at(-1)).toBe('✗ rate-limit: 3 of 9 checks pass (type check included); 1 of 3 tasks done, next: task 2')
     })

@@ -37,7 +37,7 @@ export function renderGrade(result: GradeResult, c: Colors, options: RenderOptio
     if (e.frame) out.push('', ...e.frame.split('\n').map((l) => `    ${l}`))
     out.push('')
   }
-  const budget = { full: detailed, lines: options.detailBudget ?? 30, skipped: 0 }
+  const budget = { full: detailed, detailed, lines: options.detailBudget ?? 30, skipped: 0 }
   if (result.tasks.length && !result.loadError) {
     for (const task of result.tasks) {
       const checks = result.checks.filter((ch) => ch.task === task.id)
@@ -45,7 +45,13 @@ export function renderGrade(result: GradeResult, c: Colors, options: RenderOptio
       const count = c.dim(`${task.passed} of ${task.total}`)
       if (task === current) {
         out.push(`  ${c.red('✗')} ${c.bold(`Task ${task.id}: ${task.title}`)}  ${count}`)
-        out.push(...renderChecks(checks, c, budget, '    '), '')
+        out.push(...renderChecks(checks, c, budget, '    '))
+        if (budget.skipped) {
+          if (out.at(-1) !== '') out.push('')
+          out.push(c.dim(`    (${budget.skipped} failing check${budget.skipped > 1 ? 's' : ''} not shown in full: fix the ones above first)`))
+          budget.skipped = 0
+        }
+        if (out.at(-1) !== '') out.push('')
       } else if (done) {
         out.push(`  ${c.green('✓')} Task ${task.id}: ${task.title}  ${count}`)
       } else {
@@ -58,7 +64,7 @@ export function renderGrade(result: GradeResult, c: Colors, options: RenderOptio
     out.push(...renderChecks(result.checks, c, budget, '  '))
   }
   const hidden = budget.skipped
-  if (hidden > 0) out.push(c.dim(`  (${hidden} more failing check${hidden > 1 ? 's' : ''} not shown in full: fix the ones above first)`))
+  if (hidden > 0) out.push(c.dim(`  (${hidden} failing check${hidden > 1 ? 's' : ''} not shown in full: fix the ones above first)`))
   // A file that does not parse fails the type check too; saying it twice helps nobody.
   if (!result.loadError?.syntax) out.push(...renderTypecheck(result, c))
   const seed = result.checks.find((ch) => ch.status !== 'pass' && ch.seed !== undefined)?.seed
@@ -75,7 +81,7 @@ export function renderGrade(result: GradeResult, c: Colors, options: RenderOptio
 // its checks are counted, not listed.
 const MAX_LISTED_CHECKS = 12
 
-function renderChecks(checks: CheckResult[], c: Colors, budget: { full: number; lines: number; skipped: number }, indent: string): string[] {
+function renderChecks(checks: CheckResult[], c: Colors, budget: { full: number; detailed: number; lines: number; skipped: number }, indent: string): string[] {
   const out: string[] = []
   const listed = checks.length > MAX_LISTED_CHECKS + 1 ? checks.slice(0, MAX_LISTED_CHECKS) : checks
   const rest = checks.slice(listed.length)
@@ -88,6 +94,13 @@ function renderChecks(checks: CheckResult[], c: Colors, budget: { full: number; 
       continue
     }
     const failure = renderFailure(check, c)
+    if (failure.length > budget.lines && budget.full < budget.detailed) {
+      // Not room for this one in full, and another is shown above: its message only.
+      const blank = failure.indexOf('')
+      out.push(...failure.slice(0, blank < 0 ? 2 : Math.min(2, blank)).map((l) => `${indent}    ${l}`))
+      budget.skipped++
+      continue
+    }
     const shown = failure.length > budget.lines ? [...failure.slice(0, budget.lines), c.dim(`… (${failure.length - budget.lines} more lines)`)] : failure
     budget.full--
     budget.lines -= shown.length
