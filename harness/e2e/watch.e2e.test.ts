@@ -109,6 +109,11 @@ describe('npm run watch', () => {
     const out = output(child)
     const at = await out.waitFor(/✓ passing: all 3 checks pass/)
     await out.waitFor(/Well done! Press n for the next exercise\./, at)
+    // A first run opens with the welcome, above the exercise and the keys.
+    expect(out.text.indexOf('Welcome!')).toBeGreaterThan(-1)
+    expect(out.text.indexOf('Welcome!')).toBeLessThan(out.text.indexOf('passing - The passing fixture'))
+    // After a pass, the last thing on screen says what to do next.
+    expect(out.text.trimEnd().split('\n').filter((l) => !l.startsWith('Watching')).at(-1)).toContain('Press n for the next exercise')
     const exited = new Promise<number | null>((resolve) => child!.on('exit', resolve))
     child.kill('SIGTERM')
     expect(await exited).toBe(0)

@@ -9,7 +9,8 @@ describe('app options summary', () => {
   })
 
   it('names functions instead of printing them, and cuts long collections', () => {
-    const text = summarise({ clock: fakeClock(), items: [1, 2, 3, 4, 5, 6] })
+    const text = summarise({ clock: fakeClock(), items: [1, 2, 3, 4, 5, 6], work: async function work() {} })
+    expect(text).toContain('work: work()')
     expect(text).toContain('now()')
     expect(text).not.toContain('[Function')
     expect(text).toContain('... 2 more items')

@@ -17,6 +17,6 @@ export function build<O, A>(factory: (options: O) => A, options: O): A {
 /** The options as a learner would write them: functions and clocks named, long arrays cut. */
 export function summarise(options: unknown): string {
   const text = inspect(options, { depth: 3, breakLength: Infinity, maxArrayLength: 4, maxStringLength: 60, compact: true })
-    .replace(/\[Function(?: \(anonymous\))?(?:: (\w+))?\]/g, (_, name: string | undefined) => (name ? `${name}()` : 'a function'))
+    .replace(/\[(?:Async)?(?:Generator)?Function(?: \(anonymous\))?(?:: ([\w$]+))?\]/g, (_, name: string | undefined) => (name ? `${name}()` : 'a function'))
   return text.length > MAX_SUMMARY ? `${text.slice(0, MAX_SUMMARY)}…` : text
 }
