@@ -38,12 +38,18 @@ export async function verifyCommand(ctx: CommandContext, args: VerifyArgs = {}):
     ...(args.slugs?.length ? { only: args.slugs } : {}),
     seeds,
     requirePristineExercises: Boolean(ctx.env.CI),
-    onProgress: (text) => spinner.update(`Verifying the course: ${text}…`),
+    onProgress: (text) => {
+      spinner.update(`Verifying the course: ${text}…`)
+      // A soak runs for minutes: without a terminal to update, say where it is.
+      if (!ctx.out.interactive && seeds.length > 20) ctx.out.write(c.dim(`  ${text}\n`))
+    },
   }).finally(() => spinner.stop())
   let failed = report.problems.length
   for (const e of report.exercises) {
     // The stub's report is the first screen of an exercise: it must fit on one.
-    const lines = e.stub ? renderGrade(e.stub, plain).trimEnd().split('\n').length : 0
+    // As a learner sees it: their grade has a type check line too (the self-check skips it).
+    const stub = e.stub && { ...e.stub, typecheck: { status: 'pass' as const, errors: [] } }
+    const lines = stub ? renderGrade(stub, plain).trimEnd().split('\n').length : 0
     if (lines > STUB_REPORT_LINES) e.problems.push(`the untouched stub's report takes ${lines} lines; it must fit on one screen (${STUB_REPORT_LINES})`)
     const ok = e.problems.length === 0
     if (!ok) failed++

@@ -78,20 +78,26 @@ export async function verifyCourse(paths: CoursePaths, options: VerifyOptions = 
     ]),
     ...seeds.flatMap((seed) => runnable.map((e) => ({ slug: e.slug, target: { kind: 'solution' } as const, seed }))),
   ]
-  // Everything here is the course's own code, so workers can be shared: much faster.
-  const session = await createSession(paths, { shareWorkers: true, trusted: true })
-  const results: GradeResult[] = []
+  // Everything here is the course's own code, so workers can be shared: much faster. Results are
+  // judged batch by batch and dropped, and a long soak starts a fresh session now and then: each
+  // seed's spec is a module of its own, and one session would hold them all.
+  const bySlug = new Map(runnable.map((e) => [e.slug, e]))
+  let session = await createSession(paths, { shareWorkers: true, trusted: true })
   try {
-    for (let at = 0; at < requests.length; at += BATCH) {
+    for (let at = 0, batches = 0; at < requests.length; at += BATCH, batches++) {
+      if (batches > 0 && batches % BATCHES_PER_SESSION === 0) {
+        await session.close()
+        session = await createSession(paths, { shareWorkers: true, trusted: true })
+      }
       const batch = requests.slice(at, at + BATCH)
       options.onProgress?.(`running specs ${at + 1}-${at + batch.length} of ${requests.length} (${seeds.length} seed${seeds.length > 1 ? 's' : ''} per solution)`)
-      results.push(...(await grade(session, paths, batch, { seed: seeds[0]!, typecheck: false })))
+      for (const result of await grade(session, paths, batch, { seed: seeds[0]!, typecheck: false })) {
+        judge(reports.get(result.slug)!, result, bySlug.get(result.slug)!)
+      }
     }
   } finally {
     await session.close()
   }
-  const bySlug = new Map(runnable.map((e) => [e.slug, e]))
-  for (const result of results) judge(reports.get(result.slug)!, result, bySlug.get(result.slug)!)
   for (const report of reports.values()) {
     const more = report.failingSeeds.length - SHOWN_FAILING_SEEDS
     if (more > 0) {
@@ -196,8 +202,9 @@ export function taskProblems(exercise: Exercise, result: GradeResult): string[] 
   return problems
 }
 
-/** Spec runs per vitest run. */
+/** Spec runs per vitest run, and vitest runs per session. */
 const BATCH = 300
+const BATCHES_PER_SESSION = 8
 const SHOWN_FAILING_SEEDS = 3
 
 const RANK = { easy: 0, medium: 1, hard: 2 } as const
