@@ -1,11 +1,10 @@
 // `npm run hint [name]`: reveals the next hint tier of the task you are on (recorded) and
 // repeats the earlier ones. Without a name it hints the current exercise. The task is the first
 // one the latest grade did not pass (task 1 before any grade).
-import type { Exercise } from '../catalog/catalog.ts'
+import { loadCatalog, type Exercise } from '../catalog/catalog.ts'
 import { HarnessError } from '../errors.ts'
 import { mutableStateOf, stateOf, type ExerciseState } from '../progress/store.ts'
 import { currentExercise, exerciseOf, readProgress, updateProgressAfterResult, type CommandContext } from './context.ts'
-import { loadCatalog } from '../catalog/catalog.ts'
 
 /** Reveals the next hint; exits 0 (also when all are already revealed). */
 export async function hintCommand(ctx: CommandContext, args: { slug?: string; task?: number }): Promise<number> {

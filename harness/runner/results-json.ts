@@ -1,7 +1,7 @@
 // The machine-readable form of a grade, in the spirit of Exercism's test-runner results.json
 // (version 3): a top-level status and message, and one entry per test with its status and
 // message - plus what this course adds: the HTTP exchange, the diff, the seed, the type check.
-import type { CheckResult, GradeResult } from './results.ts'
+import type { CheckResult, GradeResult, TaskResult } from './results.ts'
 
 export interface JsonTest {
   name: string
@@ -25,7 +25,7 @@ export interface JsonResults {
   target: string
   seed: number
   /** This course's addition: the exercise's tasks with their checks counted. */
-  tasks: { id: number; title: string; passed: number; total: number }[]
+  tasks: TaskResult[]
   tests: JsonTest[]
 }
 
