@@ -1,5 +1,6 @@
 // What hidden specs import: the request client, the response matchers' types, seeded random
-// data, a controllable clock, and `task` to group checks into the exercise's numbered tasks.
+// data, a controllable clock, a real SQLite database, and `task` to group checks into the
+// exercise's numbered tasks.
 import './matchers.ts'
 
 export { client, focusOn, NoResponseError, REQUEST_TIMEOUT_MS } from './client.ts'
@@ -9,6 +10,8 @@ export type { FakeClock } from './clock.ts'
 export { random } from './random.ts'
 export { task } from './task.ts'
 export { build } from './app-options.ts'
+export { database, SqliteError } from './database.ts'
+export type { DatabaseProbe, RecordedStatement, Row, SqlDatabase, SqlParams, SqlValue } from './database.ts'
 export type { Rng } from './random.ts'
 export { parseChallenge, parseHref, parseLinkHeader, parseSetCookies, parseTokenList } from './headers.ts'
 export type { Challenge, Href, LinkValue, SetCookie } from './headers.ts'

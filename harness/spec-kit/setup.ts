@@ -6,6 +6,7 @@
 import { appendFileSync } from 'node:fs'
 import { afterEach, beforeEach } from 'vitest'
 import { closeClients } from './client.ts'
+import { closeDatabases } from './database.ts'
 import { capConsole, recordDroppedConsole, resetConsoleCount } from './console-cap.ts'
 import { assertGraderToolsIntact, rememberGraderTools } from './integrity.ts'
 import './matchers.ts'
@@ -62,6 +63,7 @@ rememberPrototypes()
 afterEach((context) => {
   recordDroppedConsole()
   closeClients()
+  closeDatabases()
   restorePrototypes()
   if (!/[?&]course-collect=1/.test(context.task.file.filepath)) assertGraderToolsIntact('during this check')
 })
