@@ -8,6 +8,7 @@ function app() {
   a.post('/echo', async (c) => c.json({ got: await c.req.json(), type: c.req.header('content-type') }, 201))
   a.get('/never', () => new Promise<Response>(() => {}))
   a.get('/text', (c) => c.text('not json'))
+  a.post('/bytes', async (c) => c.body(new Uint8Array(await c.req.arrayBuffer()).reverse(), 200, { 'Content-Type': 'application/octet-stream' }))
   return a
 }
 
@@ -23,6 +24,14 @@ describe('client', () => {
       body: '{"a":1}',
     })
     expect(res.exchange.response?.headers['content-type']).toMatch(/application\/json/)
+  })
+
+  it('sends and receives binary bodies byte for byte, and reports them by size', async () => {
+    const sent = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0xff, 0x00, 0xfe])
+    const res = await client(app()).post('/bytes', { body: sent, headers: { 'Content-Type': 'application/octet-stream' } })
+    expect([...res.bytes]).toEqual([...sent].reverse())
+    expect(res.exchange.request.body).toBe('(7 bytes of binary data)')
+    expect(res.exchange.response?.body).toBe('(7 bytes of binary data)')
   })
 
   it('keeps a body that is not JSON as text', async () => {

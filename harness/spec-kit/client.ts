@@ -20,8 +20,8 @@ export interface RequestOptions {
   headers?: Record<string, string>
   /** Serialised as JSON with `Content-Type: application/json` unless a content type is given. */
   json?: unknown
-  /** A raw body, sent as is (set `Content-Type` yourself in `headers`). */
-  body?: string
+  /** A raw body, sent as is (set `Content-Type` yourself in `headers`); bytes for binary uploads. */
+  body?: string | Uint8Array
 }
 
 /** A response as a spec sees it. Header names are lower-case. */
@@ -29,6 +29,8 @@ export interface Reply {
   status: number
   headers: Record<string, string>
   text: string
+  /** The body's bytes as they arrived, for binary downloads (`text` is their UTF-8 reading). */
+  bytes: Buffer
   /** The parsed JSON body, or undefined when the body is not JSON. */
   body: unknown
   exchange: Exchange
@@ -105,7 +107,7 @@ export function client(app: FetchApp, timeoutMs = REQUEST_TIMEOUT_MS): Client {
 
 async function sendRequest(server: AppServer, method: string, path: string, options: RequestOptions, timeoutMs: number): Promise<Reply> {
   const headers: Record<string, string> = { ...(options.headers ?? {}) }
-  let body = options.body
+  let body: string | Uint8Array | undefined = options.body
   if (options.json !== undefined) {
     body = JSON.stringify(options.json)
     if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {
@@ -116,12 +118,12 @@ async function sendRequest(server: AppServer, method: string, path: string, opti
   meta.exchanges ??= []
   const exchange: Exchange = {
     id: meta.exchanges.length,
-    request: { method, path, headers, ...(body !== undefined ? { body: clip(body) } : {}) },
+    request: { method, path, headers, ...(body !== undefined ? { body: readable(body) } : {}) },
     response: null,
   }
   meta.exchanges.push(exchange)
 
-  let res: { status: number; headers: Record<string, string | string[]>; text: string }
+  let res: { status: number; headers: Record<string, string | string[]>; bytes: Buffer }
   try {
     res = await exchangeOverHttp(server, method, path, headers, body, timeoutMs)
   } catch (error) {
@@ -136,8 +138,9 @@ async function sendRequest(server: AppServer, method: string, path: string, opti
       .filter(([, v]) => v !== undefined)
       .map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(', ') : String(v)]),
   )
-  exchange.response = { status: res.status, headers: responseHeaders, body: clip(res.text) }
-  return { status: res.status, headers: responseHeaders, text: res.text, body: parseJson(res.text), exchange }
+  const text = res.bytes.toString('utf8')
+  exchange.response = { status: res.status, headers: responseHeaders, body: readable(res.bytes) }
+  return { status: res.status, headers: responseHeaders, text, bytes: res.bytes, body: parseJson(text), exchange }
 }
 
 // One request through supertest, to the app's listening server over a kept-alive connection:
@@ -147,33 +150,33 @@ async function exchangeOverHttp(
   method: string,
   path: string,
   headers: Record<string, string>,
-  body: string | undefined,
+  body: string | Uint8Array | undefined,
   timeoutMs: number,
-): Promise<{ status: number; headers: Record<string, string | string[]>; text: string }> {
+): Promise<{ status: number; headers: Record<string, string | string[]>; bytes: Buffer }> {
   const { port, agent } = await server.target()
   let test = supertest(`http://127.0.0.1:${port}`)[method.toLowerCase() as 'get'](path).agent(agent)
   for (const [name, value] of Object.entries(headers)) test = test.set(name, value)
   // Send the body as bytes, with an identity serializer: supertest must neither re-encode it
   // (it would JSON-encode a Buffer under a JSON content type) nor guess a content type.
   if (body !== undefined) test = test.send(Buffer.from(body)).serialize((data: unknown) => data as string)
-  test = test.timeout({ response: timeoutMs, deadline: timeoutMs * 2 }).buffer(true).parse(rawText as never)
+  test = test.timeout({ response: timeoutMs, deadline: timeoutMs * 2 }).buffer(true).parse(rawBytes as never)
   try {
     const res = await test.ok(() => true)
-    const text = typeof res.body === 'string' ? res.body : (res.text ?? '')
-    return { status: res.status, headers: res.headers as Record<string, string | string[]>, text }
+    const bytes = Buffer.isBuffer(res.body) ? res.body : Buffer.from(res.text ?? '')
+    return { status: res.status, headers: res.headers as Record<string, string | string[]>, bytes }
   } catch (error) {
     const err = error as { timeout?: number; message?: string }
     throw Object.assign(new Error(err.message ?? String(error)), { timeout: !!err.timeout })
   }
 }
 
-// supertest's default parsers choke on malformed JSON and drop unknown types; specs want the raw text.
-function rawText(res: NodeJS.ReadableStream, done: (err: Error | null, body: string) => void): void {
-  let text = ''
-  res.setEncoding('utf8')
-  res.on('data', (chunk: string) => (text += chunk))
-  res.on('end', () => done(null, text))
-  res.on('error', (err: Error) => done(err, text))
+// supertest's default parsers choke on malformed JSON and drop unknown types; specs want the raw
+// bytes (and decode them as UTF-8 once the body is whole, so a character split across chunks survives).
+function rawBytes(res: NodeJS.ReadableStream, done: (err: Error | null, body: Buffer) => void): void {
+  const chunks: Buffer[] = []
+  res.on('data', (chunk: Buffer) => chunks.push(chunk))
+  res.on('end', () => done(null, Buffer.concat(chunks)))
+  res.on('error', (err: Error) => done(err, Buffer.concat(chunks)))
 }
 
 function parseJson(text: string): unknown {
@@ -182,6 +185,16 @@ function parseJson(text: string): unknown {
     return JSON.parse(text)
   } catch {
     return undefined
+  }
+}
+
+/** A body as the report shows it: its text, or its size when it is not UTF-8 text. */
+function readable(body: string | Uint8Array): string {
+  if (typeof body === 'string') return clip(body)
+  try {
+    return clip(new TextDecoder('utf-8', { fatal: true }).decode(body))
+  } catch {
+    return `(${body.length} bytes of binary data)`
   }
 }
 
