@@ -94,6 +94,13 @@ describe('npm run list and npm run progress', () => {
     expect(run.stdout).toMatch(/2\. ▶ current\s+failing/)
     expect(run.stdout.indexOf('Basics')).toBeLessThan(run.stdout.indexOf('Trouble'))
     expect(run.stdout).toContain('1 of 8 done. Next: failing')
+    expect(run.stdout, 'a prerequisite that is done is not shown').not.toContain('after passing')
+  })
+
+  it('shows the prerequisites still to do under an exercise, unless it is the one just above', async () => {
+    const run = await runCli(course.root, ['list'])
+    expect(run.stdout).toMatch(/3\. · to do\s+hanging[^\n]*\n\s+after passing\n/)
+    expect(run.stdout).not.toMatch(/2\. · to do\s+failing[^\n]*\n\s+after/)
   })
 
   it('shows completion by track with bars', async () => {
