@@ -188,6 +188,7 @@ export function toCheck(record: ReportedCheck): CheckResult {
     ...(record.state === 'fail' && error?.diff ? { diff: error.diff } : {}),
     ...(exchange ? { exchange } : {}),
     ...(exchanges.length ? { exchangeCount: exchanges.length } : {}),
+    ...(record.state === 'fail' && Array.isArray(record.meta?.streams) && record.meta.streams.length ? { streams: record.meta.streams } : {}),
     ...(record.meta?.seed !== undefined ? { seed: record.meta.seed } : {}),
     ...(Array.isArray(record.meta?.apps) && record.meta.apps.length ? { apps: record.meta.apps.map(String) } : {}),
     durationMs: record.durationMs,

@@ -1,6 +1,7 @@
 // The machine-readable form of a grade, in the spirit of Exercism's test-runner results.json
 // (version 3): a top-level status and message, and one entry per test with its status and
-// message - plus what this course adds: the HTTP exchange, the diff, the seed, the type check.
+// message - plus what this course adds: the HTTP exchange, WebSocket frames and
+// server-sent events, the diff, the seed, the type check.
 import type { CheckResult, GradeResult, TaskResult } from './results.ts'
 
 export interface JsonTest {
@@ -14,6 +15,7 @@ export interface JsonTest {
   timedOut?: boolean
   diff?: string
   exchange?: CheckResult['exchange']
+  streams?: CheckResult['streams']
   seed?: number
 }
 
@@ -40,6 +42,7 @@ export function toJsonResults(result: GradeResult): JsonResults {
     ...(c.status === 'timeout' ? { timedOut: true } : {}),
     ...(c.diff ? { diff: c.diff } : {}),
     ...(c.exchange ? { exchange: c.exchange } : {}),
+    ...(c.streams ? { streams: c.streams } : {}),
     ...(c.seed !== undefined ? { seed: c.seed } : {}),
   }))
   const t = result.typecheck

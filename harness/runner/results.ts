@@ -1,9 +1,9 @@
 // What a grade produces: plain data, no formatting. The terminal UI, --json and the course
 // self-check all read these shapes.
-import type { Exchange } from '../spec-kit/state.ts'
+import type { Exchange, StreamLog } from '../spec-kit/state.ts'
 import type { Target } from './target-plugin.ts'
 
-export type { Exchange }
+export type { Exchange, StreamLog }
 
 export type CheckStatus = 'pass' | 'fail' | 'timeout' | 'not-run'
 
@@ -22,6 +22,8 @@ export interface CheckResult {
   exchange?: Exchange
   /** How many requests the check sent in all. */
   exchangeCount?: number
+  /** The WebSockets and event streams the check opened, with the frames and events exchanged. */
+  streams?: StreamLog[]
   /** Set when the check drew random data: replaying with this seed reproduces it. */
   seed?: number
   /** How each app the check built was configured, when the spec said (the kit's `build`). */

@@ -9,6 +9,7 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createAdaptorServer } from '@hono/node-server'
 import supertest from 'supertest'
+import type { Served } from './server.ts'
 import { currentMeta, type Exchange } from './state.ts'
 
 /** Anything with Hono's `fetch` signature: a Hono app, or a sub-app. */
@@ -51,39 +52,45 @@ export type Client = {
   ) => Promise<Reply>
 } & { send: (method: string, path: string, options?: RequestOptions) => Promise<Reply> }
 
-/** One app's server, listening while a check uses it. */
+/** One app's server, listening while a check uses it (or a server the spec started with `serve`). */
 class AppServer {
-  private readonly server: http.Server
+  private readonly server: http.Server | undefined
   private listening: Promise<number> | undefined
   private agent: http.Agent | undefined
 
-  constructor(app: FetchApp) {
-    this.server = createAdaptorServer({ fetch: app.fetch }) as http.Server
+  constructor(target: FetchApp | Served) {
+    if ('wsUrl' in target) {
+      this.listening = Promise.resolve(target.port)
+      return
+    }
+    this.server = createAdaptorServer({ fetch: target.fetch }) as http.Server
     // Idle kept-alive sockets must not keep the server (or the check) waiting.
     this.server.keepAliveTimeout = 1000
   }
 
   async target(): Promise<{ port: number; agent: http.Agent }> {
-    if (!this.listening) {
-      openServers.add(this)
-      this.agent = new http.Agent({ keepAlive: true, maxSockets: 64 })
+    openServers.add(this)
+    this.agent ??= new http.Agent({ keepAlive: true, maxSockets: 64 })
+    const server = this.server
+    if (!this.listening && server) {
       this.listening = new Promise((resolve, reject) => {
-        this.server.once('error', reject)
-        this.server.listen(0, '127.0.0.1', () => resolve((this.server.address() as AddressInfo).port))
+        server.once('error', reject)
+        server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port))
       })
     }
-    return { port: await this.listening, agent: this.agent! }
+    return { port: await this.listening!, agent: this.agent }
   }
 
   close(): void {
     openServers.delete(this)
     this.agent?.destroy()
     this.agent = undefined
-    if (this.listening) {
+    // A served server is the spec's to close (the setup file does it after the check).
+    if (this.server && this.listening) {
       this.server.closeAllConnections()
       this.server.close()
+      this.listening = undefined
     }
-    this.listening = undefined
   }
 }
 
@@ -95,7 +102,7 @@ export function closeClients(): void {
 }
 
 /** Wraps an app in a client; each call goes over a real socket through the Node adapter. */
-export function client(app: FetchApp, timeoutMs = REQUEST_TIMEOUT_MS): Client {
+export function client(app: FetchApp | Served, timeoutMs = REQUEST_TIMEOUT_MS): Client {
   const server = new AppServer(app)
   const send = (method: string, path: string, options: RequestOptions = {}) =>
     sendRequest(server, method.toUpperCase(), path, options, timeoutMs)

@@ -1,6 +1,6 @@
 // What hidden specs import: the request client, the response matchers' types, seeded random
-// data, a controllable clock, a real SQLite database, and `task` to group checks into the
-// exercise's numbered tasks.
+// data, a controllable clock, a real SQLite database, a real listening server with WebSocket
+// and event-stream clients, and `task` to group checks into the exercise's numbered tasks.
 import './matchers.ts'
 
 export { client, focusOn, NoResponseError, REQUEST_TIMEOUT_MS } from './client.ts'
@@ -11,6 +11,13 @@ export { random } from './random.ts'
 export { task } from './task.ts'
 export { build } from './app-options.ts'
 export { database, SqliteError } from './database.ts'
+export { serve } from './server.ts'
+export type { Served, ServeOptions } from './server.ts'
+export { connect, UpgradeRefused } from './websocket.ts'
+export type { ConnectOptions, Frame, TestSocket } from './websocket.ts'
+export { openEvents } from './sse.ts'
+export type { EventStream, EventsOptions, SseEvent } from './sse.ts'
+export { EventStreamParser } from './event-stream.ts'
 export type { DatabaseProbe, RecordedStatement, Row, SqlDatabase, SqlParams, SqlValue } from './database.ts'
 export type { Rng } from './random.ts'
 export { parseChallenge, parseHref, parseLinkHeader, parseSetCookies, parseTokenList } from './headers.ts'

@@ -7,6 +7,9 @@ import { appendFileSync } from 'node:fs'
 import { afterEach, beforeEach } from 'vitest'
 import { closeClients } from './client.ts'
 import { closeDatabases } from './database.ts'
+import { closeServers } from './server.ts'
+import { closeEventStreams } from './sse.ts'
+import { closeSockets } from './websocket.ts'
 import { capConsole, recordDroppedConsole, resetConsoleCount } from './console-cap.ts'
 import { assertGraderToolsIntact, rememberGraderTools } from './integrity.ts'
 import './matchers.ts'
@@ -62,7 +65,10 @@ beforeEach((context) => {
 rememberPrototypes()
 afterEach((context) => {
   recordDroppedConsole()
+  closeSockets()
+  closeEventStreams()
   closeClients()
+  closeServers()
   closeDatabases()
   restorePrototypes()
   if (!/[?&]course-collect=1/.test(context.task.file.filepath)) assertGraderToolsIntact('during this check')

@@ -31,6 +31,17 @@ export interface Exchange {
   error?: string
 }
 
+/** What a check sent and received over a WebSocket, or read from an event stream. */
+export interface StreamLog {
+  kind: 'websocket' | 'event-stream'
+  /** What was opened, e.g. "GET /events" or "WebSocket /chat". */
+  target: string
+  /** One line per frame, event or state change, oldest first: "→ ...", "← ...", "· ...". */
+  lines: string[]
+  /** Lines not kept once the log was full. */
+  dropped?: number
+}
+
 /** What the kit records on each test for the failure report. */
 export interface CheckMeta {
   exchanges?: Exchange[]
@@ -40,6 +51,8 @@ export interface CheckMeta {
   seed?: number
   /** How each app the check built was configured (see app-options.ts), in build order. */
   apps?: string[]
+  /** WebSockets and event streams the check opened, in opening order. */
+  streams?: StreamLog[]
   /** Bytes of console output the worker did not send (see console-cap.ts). */
   consoleDropped?: number
 }

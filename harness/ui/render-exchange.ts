@@ -1,7 +1,7 @@
 // Renders one recorded HTTP exchange the way a learner reads it: the request sent, then the
 // response received, with bodies pretty-printed when they are JSON.
 import { STATUS_CODES } from 'node:http'
-import type { Exchange } from '../runner/results.ts'
+import type { Exchange, StreamLog } from '../runner/results.ts'
 import type { Colors } from './output.ts'
 
 // Headers every response carries and no check is about.
@@ -27,6 +27,24 @@ export function renderExchange(exchange: Exchange, c: Colors, indent = '    '): 
     lines.push(...(response.body === '' ? [c.dim('(empty body)')] : body(response.body)).map((l) => `  ${l}`))
   }
   return lines.map((l) => indent + l).join('\n')
+}
+
+const MAX_STREAM_LINES = 12
+
+/**
+ * The frames or events of one WebSocket or event stream. When there are many, the last ones:
+ * a check that waited in vain is about what came (or did not come) at the end.
+ */
+export function renderStream(stream: StreamLog, c: Colors): string[] {
+  const title = stream.kind === 'websocket' ? `${stream.target}: frames exchanged` : `${stream.target}: events received`
+  const kept = stream.lines.length > MAX_STREAM_LINES ? stream.lines.slice(-(MAX_STREAM_LINES - 1)) : stream.lines
+  const earlier = stream.lines.length - kept.length
+  return [
+    c.dim(title),
+    ...(earlier ? [c.dim(`  … (${earlier} earlier lines)`)] : []),
+    ...kept.map((line) => `  ${line.startsWith('·') ? c.dim(line) : line}`),
+    ...(stream.dropped ? [c.dim(`  … (${stream.dropped} more lines not recorded)`)] : []),
+  ]
 }
 
 function body(text: string): string[] {

@@ -50,6 +50,30 @@ describe('renderGrade', () => {
     expect(text).toContain('npm run exercise rate-limit -- --seed 1234')
   })
 
+  it('shows the frames of a WebSocket, the last ones when there are many', () => {
+    const lines = ['· opened', ...Array.from({ length: 20 }, (_, i) => `← {"n":${i}}`), '→ {"type":"leave"}']
+    const text = renderGrade(
+      {
+        ...base,
+        checks: [
+          {
+            name: 'closes the socket after /leave',
+            status: 'fail',
+            message: 'the socket was not closed after /leave (waited 1000 ms)',
+            streams: [{ kind: 'websocket', target: 'WebSocket /chat', lines, dropped: 3 }],
+          },
+        ],
+      },
+      c,
+    )
+    expect(text).toContain('WebSocket /chat: frames exchanged')
+    expect(text).toContain('… (11 earlier lines)')
+    expect(text).not.toContain('← {"n":9}')
+    expect(text).toContain('← {"n":10}')
+    expect(text).toContain('→ {"type":"leave"}')
+    expect(text).toContain('… (3 more lines not recorded)')
+  })
+
   it('leaves out a diff that only repeats the message', () => {
     const text = renderGrade(
       { ...base, checks: [{ name: 'x', status: 'fail', message: 'expected status 200, received 404', diff: '- Expected\n+ Received\n\n- 200\n+ 404' }] },

@@ -3,7 +3,7 @@
 // harness's own stack.
 import { currentTask, type CheckResult, type GradeResult } from '../runner/results.ts'
 import type { Colors } from './output.ts'
-import { renderExchange } from './render-exchange.ts'
+import { renderExchange, renderStream } from './render-exchange.ts'
 
 export interface RenderOptions {
   /** How many failing checks to show in full; the rest are listed by name. */
@@ -141,6 +141,7 @@ function renderFailure(check: CheckResult, c: Colors): string[] {
       lines.push(c.dim(`(request ${check.exchange.id + 1} of the ${check.exchangeCount} this check sent)`))
     }
   }
+  for (const stream of check.streams ?? []) lines.push('', ...renderStream(stream, c))
   if (check.diff && !isOneLineDiff(check.diff)) {
     lines.push('', c.dim('Expected vs received'))
     for (const line of cut(check.diff.split('\n'), MAX_DIFF_LINES)) {
