@@ -109,7 +109,8 @@ interface Challenge {
  */
 function parseChallenges(value: string): Challenge[] | undefined {
   const out: Challenge[] = []
-  const re = /\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*(=\s*(?:"((?:[^"\\]|\\.)*)"|([!#$%&'*+.^_`|~0-9A-Za-z-]+)))?\s*/y
+  const re =
+    /\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*(=\s*(?:"((?:[^"\\]|\\.)*)"|([!#$%&'*+.^_`|~0-9A-Za-z-]+)))?\s*/y
   let i = 0
   while (i < value.length) {
     if (/[\s,]/.test(value[i]!)) {
@@ -168,7 +169,10 @@ describe('auth-schemes', () => {
       ['a scheme nobody here knows', (w) => `Digest ${w.tokenKey}`],
       ['a key glued to the Token word', (w) => `Token${w.tokenKey}`],
       ['a token glued to the Bearer word', (w) => `Bearer${w.bearerToken}`],
-      ['Basic credentials glued to the Basic word', (w) => basicHeader(w.accounts[0]!.username, w.accounts[0]!.password).replace(' ', '')],
+      [
+        'Basic credentials glued to the Basic word',
+        (w) => basicHeader(w.accounts[0]!.username, w.accounts[0]!.password).replace(' ', ''),
+      ],
       ['a bare key with no scheme', (w) => w.tokenKey],
     ]
 
@@ -255,7 +259,13 @@ describe('auth-schemes', () => {
         users[a.username] = { salt, hash: rehashed.toString('hex') }
       }
       const api = client(
-        build(createApp, { schemes: ['basic'], users, tokens: {}, bearerTokens: {}, scrypt: other }),
+        build(createApp, {
+          schemes: ['basic'],
+          users,
+          tokens: {},
+          bearerTokens: {},
+          scrypt: other,
+        }),
       )
       const res = await api.get('/api/me', basic(w.accounts[0]!))
       expect(res).toHaveStatus(200)
@@ -268,7 +278,12 @@ describe('auth-schemes', () => {
       const w = world(random())
       const a = w.accounts[0]!
       const api = appFor(w)
-      for (const password of [`${a.password}x`, a.password.slice(0, -1), a.password.toUpperCase(), '']) {
+      for (const password of [
+        `${a.password}x`,
+        a.password.slice(0, -1),
+        a.password.toUpperCase(),
+        '',
+      ]) {
         if (password === a.password) continue
         expectFailed(await api.get('/api/me', basic({ ...a, password })), w)
       }
@@ -277,7 +292,10 @@ describe('auth-schemes', () => {
     it("another user's password does not sign in", async () => {
       const w = world(random())
       const [a, b] = w.accounts
-      expectFailed(await appFor(w).get('/api/me', basic({ username: a!.username, password: b!.password })), w)
+      expectFailed(
+        await appFor(w).get('/api/me', basic({ username: a!.username, password: b!.password })),
+        w,
+      )
     })
 
     it('an unknown user gets exactly the answer a wrong password gets', async () => {
@@ -289,20 +307,36 @@ describe('auth-schemes', () => {
       expectFailed(wrong, w)
       expectFailed(unknown, w)
       focusOn(unknown)
-      expect(unknown.text, 'the body must not tell an unknown user from a wrong password').toBe(wrong.text)
-      expect(unknown.headers['www-authenticate'], 'nor the challenge').toBe(wrong.headers['www-authenticate'])
+      expect(unknown.text, 'the body must not tell an unknown user from a wrong password').toBe(
+        wrong.text,
+      )
+      expect(unknown.headers['www-authenticate'], 'nor the challenge').toBe(
+        wrong.headers['www-authenticate'],
+      )
     })
 
     it.each(INHERITED)('the inherited name "%s" is not a user', async (name) => {
       const w = world(random())
-      expectFailed(await appFor(w).get('/api/me', basic({ username: name, password: w.accounts[0]!.password })), w)
+      expectFailed(
+        await appFor(w).get(
+          '/api/me',
+          basic({ username: name, password: w.accounts[0]!.password }),
+        ),
+        w,
+      )
     })
 
     const broken: [string, (w: World) => string][] = [
       ['the Basic word alone', () => 'Basic'],
-      ['credentials that decode to text without a colon', (w) => `Basic ${Buffer.from(w.accounts[0]!.username).toString('base64')}`],
+      [
+        'credentials that decode to text without a colon',
+        (w) => `Basic ${Buffer.from(w.accounts[0]!.username).toString('base64')}`,
+      ],
       ['credentials that are not base64 at all', () => 'Basic ***'],
-      ['valid credentials followed by another word', (w) => `${basicHeader(w.accounts[0]!.username, w.accounts[0]!.password)} extra`],
+      [
+        'valid credentials followed by another word',
+        (w) => `${basicHeader(w.accounts[0]!.username, w.accounts[0]!.password)} extra`,
+      ],
     ]
 
     it.each(broken)('answers 401 authentication_failed to %s', async (_, header) => {
@@ -330,18 +364,31 @@ describe('auth-schemes', () => {
       const w = world(random())
       const api = appFor(w)
       for (const word of ['token', 'TOKEN', 'tOkEn']) {
-        expect(await api.get('/api/me', auth(`${word} ${w.tokenKey}`))).toHaveJsonBody({ user: w.tokenUser, scheme: 'token' })
+        expect(await api.get('/api/me', auth(`${word} ${w.tokenKey}`))).toHaveJsonBody({
+          user: w.tokenUser,
+          scheme: 'token',
+        })
       }
       for (const word of ['bearer', 'BEARER', 'BeArEr']) {
-        expect(await api.get('/api/me', auth(`${word} ${w.bearerToken}`))).toHaveJsonBody({ user: w.bearerUser, scheme: 'bearer' })
+        expect(await api.get('/api/me', auth(`${word} ${w.bearerToken}`))).toHaveJsonBody({
+          user: w.bearerUser,
+          scheme: 'bearer',
+        })
       }
     })
 
     const bad: [string, (w: World) => string][] = [
-      ['an unknown Token key', (w) => `Token ${w.tokenKey.slice(0, -1)}${w.tokenKey.endsWith('x') ? 'y' : 'x'}`],
+      [
+        'an unknown Token key',
+        (w) => `Token ${w.tokenKey.slice(0, -1)}${w.tokenKey.endsWith('x') ? 'y' : 'x'}`,
+      ],
       ['a Token key missing its last character', (w) => `Token ${w.tokenKey.slice(0, -1)}`],
       ['a Token key with one character more', (w) => `Token ${w.tokenKey}0`],
-      ['a Token key in another letter case', (w) => `Token ${w.tokenKey.toLowerCase() === w.tokenKey ? w.tokenKey.toUpperCase() : w.tokenKey.toLowerCase()}`],
+      [
+        'a Token key in another letter case',
+        (w) =>
+          `Token ${w.tokenKey.toLowerCase() === w.tokenKey ? w.tokenKey.toUpperCase() : w.tokenKey.toLowerCase()}`,
+      ],
       ['the Token word alone', () => 'Token'],
       ['a valid Token key followed by another word', (w) => `Token ${w.tokenKey} ${w.tokenKey}`],
       ['a Token key sent as a Bearer token', (w) => `Bearer ${w.tokenKey}`],
@@ -388,7 +435,11 @@ describe('auth-schemes', () => {
         const schemes: SchemeName[] = [first, ...ALL.filter((s) => s !== first)]
         const api = appFor(w, schemes)
         const a = w.accounts[0]!
-        expectFailed(await api.get('/api/me', basic({ ...a, password: `${a.password}?` })), w, schemes)
+        expectFailed(
+          await api.get('/api/me', basic({ ...a, password: `${a.password}?` })),
+          w,
+          schemes,
+        )
         expectFailed(await api.get('/api/me', auth(`Token ${w.tokenKey}?`)), w, schemes)
         expectFailed(await api.get('/api/me', auth(`Bearer ${w.bearerToken}?`)), w, schemes)
       }
@@ -398,9 +449,18 @@ describe('auth-schemes', () => {
       const w = world(random())
       const api = appFor(w)
       const a = w.accounts[2]!
-      expect(await api.get('/api/me', basic(a))).toHaveJsonBody({ user: a.username, scheme: 'basic' })
-      expect(await api.get('/api/me', auth(`Token ${w.tokenKey}`))).toHaveJsonBody({ user: w.tokenUser, scheme: 'token' })
-      expect(await api.get('/api/me', auth(`Bearer ${w.bearerToken}`))).toHaveJsonBody({ user: w.bearerUser, scheme: 'bearer' })
+      expect(await api.get('/api/me', basic(a))).toHaveJsonBody({
+        user: a.username,
+        scheme: 'basic',
+      })
+      expect(await api.get('/api/me', auth(`Token ${w.tokenKey}`))).toHaveJsonBody({
+        user: w.tokenUser,
+        scheme: 'token',
+      })
+      expect(await api.get('/api/me', auth(`Bearer ${w.bearerToken}`))).toHaveJsonBody({
+        user: w.bearerUser,
+        scheme: 'bearer',
+      })
     })
 
     it('a single-scheme app challenges with that scheme only', async () => {

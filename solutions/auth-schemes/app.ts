@@ -56,9 +56,7 @@ const ONE_WORD = /^[^\s]+$/
 function deriveKey(password: string, salt: Buffer, keylen: number, params: ScryptParams) {
   return new Promise<Buffer>((resolve, reject) => {
     // The async scrypt runs on libuv's thread pool, so a slow hash does not stall other requests.
-    scrypt(password, salt, keylen, params, (err, key) =>
-      err ? reject(err) : resolve(key),
-    )
+    scrypt(password, salt, keylen, params, (err, key) => (err ? reject(err) : resolve(key)))
   })
 }
 
