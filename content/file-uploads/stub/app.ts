@@ -28,7 +28,8 @@ export function createApp(options: FileUploadOptions) {
     // does not parse, or has no `file` part that is a File: 400 { "error": "invalid_upload" }.
 
     // TODO (task 2): detect the type from the file's first bytes (PNG, JPEG, PDF, see the
-    // README), never from file.type or the name; anything else: 415 { "error": "unsupported_type" }.
+    // README), never from file.type or the name; anything else is
+    // 415 { "error": "unsupported_type" }.
 
     // TODO (task 4): clean up file.name as the README's five steps say.
 
