@@ -21,6 +21,11 @@
 // - no Cache-Control: no-store on token responses (RFC 6749 section 5.1)
 // - client_credentials that grants scopes the client may not have, or to a client without
 //   that grant; access tokens that never expire
+// - /authorize that checks X-User only after response_type, PKCE or scope (the user comes first)
+// - Basic credentials split at the last `:` (a secret may hold one), or the credentials checked
+//   before the two-methods rule (wrong Basic plus client_secret must still be invalid_request)
+// - an empty `scope=` taken for a scope named "" (invalid_scope) or for no scopes at all
+// - a case-sensitive `Bearer` at /api/me; the code grant given to a client whose grants lack it
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import {
@@ -53,6 +58,10 @@ const s256 = (verifier: string) => createHash('sha256').update(verifier).digest(
 const basic = (id: string, secret: string) =>
   `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`
 
+/** Basic credentials as a plain RFC 7617 client sends them: id ":" secret, nothing encoded. */
+const rawBasic = (id: string, secret: string) =>
+  `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`
+
 /**
  * A fresh app with three random clients: `web` (authorization_code, two redirect URIs, one with a
  * query), `partner` (both grants) and `bot` (client_credentials only, with a redirect URI so that
@@ -63,8 +72,18 @@ function setup({ salt = '' } = {}) {
   const host = `https://${rng.word()}.example`
   const scope = (n: number) =>
     Array.from({ length: n }, (_, i) => `${rng.word()}:${i % 2 ? 'write' : 'read'}`)
-  const web = { id: `web-${rng.word()}`, secret: rng.word(24, 32), scopes: scope(3) }
-  const partner = { id: `partner-${rng.word()}`, secret: rng.word(24, 32), scopes: scope(2) }
+  // Secrets may hold a colon (RFC 7617: the id cannot, the secret can): web's holds one,
+  // partner's two.
+  const web = {
+    id: `web-${rng.word()}`,
+    secret: `${rng.word(10, 16)}:${rng.word(10, 16)}`,
+    scopes: scope(3),
+  }
+  const partner = {
+    id: `partner-${rng.word()}`,
+    secret: `${rng.word(8, 12)}:${rng.word(8, 12)}:${rng.word(8, 12)}`,
+    scopes: scope(2),
+  }
   const bot = { id: `bot-${rng.word()}`, secret: rng.word(24, 32), scopes: scope(3) }
   const webUris = [`${host}/callback`, `${host}/cb?tenant=${rng.word()}`]
   const partnerUri = `https://${rng.word()}-partner.example/oauth/callback`
@@ -418,6 +437,34 @@ describe('oauth2-authorization-code', () => {
         search.get('state')!,
       )
     })
+    it('checks the user before every redirected problem: no X-User is 401 login_required', async () => {
+      const s = setup()
+      const cases: Record<string, string | null>[] = [
+        { response_type: null },
+        { response_type: 'token' },
+        { client_id: s.bot.id, redirect_uri: `${s.host}/bot` },
+        { code_challenge: null },
+        { code_challenge_method: 'plain' },
+        { scope: `${s.rng.word()}:admin` },
+      ]
+      for (const overrides of cases) {
+        const res = await authorize(s.api, authParams(s, verifierFrom(s.rng), overrides), null)
+        expect(res).toHaveStatus(401)
+        expect(res.headers.location, 'no redirect without a user').toBeUndefined()
+        expect(res).toHaveJsonBody(expect.objectContaining({ error: 'login_required' }))
+      }
+      // The redirect URI still comes before the user: an untrusted one is shown, not redirected.
+      const search = authParams(s, verifierFrom(s.rng), { redirect_uri: `${s.webUris[0]}x` })
+      expectShownError(await authorize(s.api, search, null))
+    })
+
+    it('takes an empty scope= as no scope, not as a bad one', async () => {
+      const s = setup()
+      const search = authParams(s, verifierFrom(s.rng), { scope: '' })
+      const { query } = redirectOf(await authorize(s.api, search, s.user))
+      expect(query.error, 'scope= with no value is as if it was left out').toBeUndefined()
+      expect(query.code, 'the redirect carries a code').toBeTruthy()
+    })
   })
 
   task(3, 'Authenticate the client at /token', () => {
@@ -459,6 +506,34 @@ describe('oauth2-authorization-code', () => {
       const s = setup()
       const res = await token(s.api, { ...probe, client_secret: s.web.secret }, asWeb(s))
       expectOAuthError(res, 'invalid_request')
+    })
+
+    it('checks for two methods first: with wrong credentials too it is invalid_request', async () => {
+      const s = setup()
+      const cases: [Auth, string][] = [
+        [{ basic: [s.web.id, `${s.web.secret}x`] }, s.web.secret],
+        [{ basic: [`nobody-${s.rng.word()}`, s.web.secret] }, s.web.secret],
+        [asWeb(s), `${s.web.secret}x`],
+        [{ basic: [s.web.id, s.partner.secret] }, s.partner.secret],
+      ]
+      for (const [auth, client_secret] of cases) {
+        expectOAuthError(await token(s.api, { ...probe, client_secret }, auth), 'invalid_request')
+      }
+    })
+
+    it('splits Basic credentials at the first colon: the secret may hold more', async () => {
+      const s = setup()
+      for (const { id, secret } of [s.web, s.partner]) {
+        const header = rawBasic(id, secret)
+        expectOAuthError(await token(s.api, probe, { header }), 'unsupported_grant_type')
+        // The same, with the colons of the secret form-urlencoded as %3A.
+        const encoded: Auth = { basic: [id, secret] }
+        expectOAuthError(await token(s.api, probe, encoded), 'unsupported_grant_type')
+        const cut = secret.lastIndexOf(':')
+        for (const wrong of [secret.slice(0, cut), secret.slice(cut + 1), `${secret}:`]) {
+          expectInvalidClient(await token(s.api, probe, { header: rawBasic(id, wrong) }))
+        }
+      }
     })
 
     it('answers invalid_request without grant_type and unsupported_grant_type for others', async () => {
@@ -522,6 +597,30 @@ describe('oauth2-authorization-code', () => {
       const asked = s.rng.shuffle(s.web.scopes).slice(0, 2)
       const body = await tokenBody(await exchange(s, await getCode(s, { scope: asked.join(' ') })))
       expect(scopeSet(body.scope)).toEqual(new Set(asked))
+    })
+
+    it('grants every scope of the client for an empty scope= at /authorize', async () => {
+      const s = setup()
+      const body = await tokenBody(await exchange(s, await getCode(s, { scope: '' })))
+      expect(scopeSet(body.scope), 'scope= with no value is as if it was left out').toEqual(
+        new Set(s.web.scopes),
+      )
+    })
+
+    it('refuses the code grant to a client whose grants lack it with unauthorized_client', async () => {
+      const s = setup()
+      const auth: Auth = { basic: [s.bot.id, s.bot.secret] }
+      // Whatever code it brings: another client's, with its verifier and redirect_uri, or none
+      // this app issued.
+      expectOAuthError(await exchange(s, await getCode(s), auth), 'unauthorized_client')
+      const got = await getCode(s)
+      expectOAuthError(
+        await exchange(s, { ...got, code: `${got.code}x` }, { post: [s.bot.id, s.bot.secret] }),
+        'unauthorized_client',
+      )
+      // A client with both grants may trade its own code.
+      const partner = await getCode(s, { client_id: s.partner.id, redirect_uri: s.partnerUri })
+      await tokenBody(await exchange(s, partner, { basic: [s.partner.id, s.partner.secret] }))
     })
 
     it('refuses a wrong verifier, and the challenge itself as verifier, with invalid_grant', async () => {
@@ -597,6 +696,21 @@ describe('oauth2-authorization-code', () => {
         expect(challenge?.params.error).toBeUndefined()
         expect(res).toHaveJsonBody(expect.objectContaining({ error: 'unauthorized' }))
       }
+    })
+
+    it('takes the scheme name Bearer in any case', async () => {
+      const s = setup()
+      const { access_token } = await tokenBody(await exchange(s, await getCode(s)))
+      const mixed = [...'bearer'].map((ch) => (s.rng.int(0, 1) ? ch.toUpperCase() : ch)).join('')
+      for (const scheme of ['bearer', 'BEARER', mixed]) {
+        const res = await s.api.get('/api/me', {
+          headers: { Authorization: `${scheme} ${access_token}` },
+        })
+        expect(res).toHaveStatus(200)
+        expect(res).toHaveJsonBody(expect.objectContaining({ sub: s.user, client_id: s.web.id }))
+      }
+      const headers = { Authorization: `bearer ${access_token}x` }
+      expectInvalidToken(await s.api.get('/api/me', { headers }))
     })
 
     it('answers 401 invalid_token to a token it never issued', async () => {
@@ -706,6 +820,12 @@ describe('oauth2-authorization-code', () => {
         { post: [s.bot.id, s.bot.secret] },
       )
       expect(scopeSet((await tokenBody(res)).scope)).toEqual(new Set(asked))
+    })
+
+    it('grants all its scopes for an empty scope=, as if there was none', async () => {
+      const s = setup()
+      const res = await token(s.api, { ...cc, scope: '' }, { basic: [s.bot.id, s.bot.secret] })
+      expect(scopeSet((await tokenBody(res)).scope)).toEqual(new Set(s.bot.scopes))
     })
 
     it("refuses a scope outside the client's allowed scopes with invalid_scope", async () => {

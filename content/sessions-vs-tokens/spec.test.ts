@@ -19,8 +19,13 @@
 // - a race: two concurrent refreshes with one token both succeed
 // - token logout that does not denylist the jti, denylists the user, or leaves the refresh
 //   family alive; a bad bearer token that falls back to the session cookie
+// - a case-sensitive `Bearer`; any Authorization header (Basic, another scheme) taken for a
+//   bearer token, so that it shadows the session cookie; an empty bearer token that falls back to
+//   the cookie
+// - a verifier that also takes HS384/HS512 with the same secret or `alg: none`, or that accepts
+//   a well-signed token without exp (it never expires) or without jti (logout cannot reach it)
 // - state in module scope: a session or refresh token from one app works at another
-import { decodeJwt, jwtVerify } from 'jose'
+import { decodeJwt, jwtVerify, SignJWT, UnsecuredJWT, type JWTPayload } from 'jose'
 import { describe, expect, it } from 'vitest'
 import {
   build,
@@ -87,6 +92,13 @@ async function sessionLogin(api: Api, creds: object, cookie?: string): Promise<s
 
 const withSid = (sid: string) => ({ headers: { Cookie: `sid=${sid}` } })
 const withBearer = (token: string) => ({ headers: { Authorization: `Bearer ${token}` } })
+
+/** The claims set signed by the grader with the app's secret (HS256 unless told otherwise). */
+function signed(secret: string, claims: JWTPayload, alg = 'HS256') {
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg, typ: 'JWT' })
+    .sign(new TextEncoder().encode(secret))
+}
 
 interface Tokens {
   access_token: string
@@ -396,6 +408,78 @@ describe('sessions-vs-tokens', () => {
       const headers = { Cookie: `sid=${sid}`, Authorization: `Bearer ${rng.word(30, 40)}` }
       expectInvalidToken(await api.get('/api/me', { headers }))
     })
+    it('takes the scheme name Bearer in any case', async () => {
+      const { api, creds, user, rng } = setup()
+      const { access_token } = await tokenLogin(api, creds)
+      const mixed = [...'bearer'].map((ch) => (rng.int(0, 1) ? ch.toUpperCase() : ch)).join('')
+      for (const scheme of ['bearer', 'BEARER', 'Bearer', mixed]) {
+        const headers = { Authorization: `${scheme} ${access_token}` }
+        expectMe(await api.get('/api/me', { headers }), user, 'token')
+      }
+      const sid = await sessionLogin(api, creds)
+      const headers = { Cookie: `sid=${sid}`, Authorization: `bearer ${rng.word(30, 40)}` }
+      expectInvalidToken(await api.get('/api/me', { headers }))
+    })
+
+    it('accepts HS256 only: the same claims under HS384, HS512 or alg none are refused', async () => {
+      const { api, creds, user, options } = setup()
+      const { access_token } = await tokenLogin(api, creds)
+      const claims = decodeJwt(access_token)
+      // The grader signing the same claims with HS256 and the secret: the key alone decides.
+      const resigned = await signed(options.secret, claims)
+      expectMe(await api.get('/api/me', withBearer(resigned)), user, 'token')
+      for (const alg of ['HS384', 'HS512']) {
+        const forged = await signed(options.secret, claims, alg)
+        expectInvalidToken(await api.get('/api/me', withBearer(forged)))
+      }
+      const unsecured = new UnsecuredJWT(claims).encode()
+      expectInvalidToken(await api.get('/api/me', withBearer(unsecured)))
+      // alg none in the header, the genuine HS256 signature still attached.
+      const none = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')
+      const [, payload, signature] = access_token.split('.')
+      expectInvalidToken(await api.get('/api/me', withBearer(`${none}.${payload}.${signature}`)))
+    })
+
+    it('refuses a well-signed token that lacks exp, jti or sub', async () => {
+      const { api, creds, options } = setup()
+      const { access_token } = await tokenLogin(api, creds)
+      const claims = decodeJwt(access_token)
+      for (const missing of ['exp', 'jti', 'sub'] as const) {
+        const rest = { ...claims }
+        delete rest[missing]
+        const token = await signed(options.secret, rest)
+        expectInvalidToken(await api.get('/api/me', withBearer(token)))
+      }
+    })
+
+    it('leaves the cookie to decide when the Authorization header is not Bearer', async () => {
+      const { api, creds, user } = setup()
+      const { access_token } = await tokenLogin(api, creds)
+      const sid = await sessionLogin(api, creds)
+      const userPass = Buffer.from(`${creds.username}:${creds.password}`).toString('base64')
+      for (const authorization of [
+        `Basic ${userPass}`,
+        `Token ${access_token}`,
+        `Bearerx ${access_token}`,
+      ]) {
+        const headers = { Authorization: authorization }
+        expectMe(
+          await api.get('/api/me', { headers: { ...headers, Cookie: `sid=${sid}` } }),
+          user,
+          'session',
+        )
+        expectUnauthorized(await api.get('/api/me', { headers }))
+      }
+    })
+
+    it('answers invalid_token to a Bearer header with no token, even with a valid cookie', async () => {
+      const { api, creds } = setup()
+      const sid = await sessionLogin(api, creds)
+      for (const authorization of ['Bearer', 'Bearer   ', 'bearer']) {
+        const headers = { Authorization: authorization, Cookie: `sid=${sid}` }
+        expectInvalidToken(await api.get('/api/me', { headers }))
+      }
+    })
   })
 
   task(5, 'Rotate refresh tokens and catch reuse', () => {
@@ -526,7 +610,20 @@ describe('sessions-vs-tokens', () => {
     it('answers 401 to a logout without a usable token', async () => {
       const { api, rng } = setup()
       expectUnauthorized(await api.post('/token/logout'))
+      const userPass = Buffer.from(`${rng.word()}:${rng.word()}`).toString('base64')
+      expectUnauthorized(
+        await api.post('/token/logout', { headers: { Authorization: `Basic ${userPass}` } }),
+      )
       expectInvalidToken(await api.post('/token/logout', withBearer(rng.word(30, 40))))
+      expectInvalidToken(await api.post('/token/logout', { headers: { Authorization: 'Bearer' } }))
+    })
+
+    it('takes the scheme name Bearer in any case at logout too', async () => {
+      const { api, creds } = setup()
+      const { access_token } = await tokenLogin(api, creds)
+      const headers = { Authorization: `bEARER ${access_token}` }
+      expect(await api.post('/token/logout', { headers })).toHaveStatus(204)
+      expectInvalidToken(await api.get('/api/me', withBearer(access_token)))
     })
 
     it('keeps the two kinds apart: ending one leaves the other signed in', async () => {

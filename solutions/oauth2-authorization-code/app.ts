@@ -187,6 +187,11 @@ export function createApp(options: OAuthOptions) {
     if (form.grant_type === undefined) return oauthError(c, 'invalid_request')
 
     if (form.grant_type === 'authorization_code') {
+      // A client may use only the grants registered for it (RFC 6749 section 5.2), whatever
+      // code it brings: checked before the code, like the client_credentials grant below.
+      if (!who.client.grants.includes('authorization_code')) {
+        return oauthError(c, 'unauthorized_client')
+      }
       const { code, redirect_uri, code_verifier } = form
       if (!code || !redirect_uri || !code_verifier) return oauthError(c, 'invalid_request')
       const grant = codes.get(code)
