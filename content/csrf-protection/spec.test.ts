@@ -7,6 +7,7 @@
 // - accepts any well-formed token: one from another session, a prefix of the right one, the
 //   right one with more characters, an empty one (`startsWith`, `includes`, a truthiness test)
 // - one token for the whole app (or module-level), not one per session
+// - a guessable token: a counter or a timestamp (behind a fixed prefix), or too few random bits
 // - leaves DELETE (or another unsafe method) out of the check, or checks POST only
 // - no Origin check: a cross-site page that somehow holds the token gets through
 // - accepts `Sec-Fetch-Site: cross-site` or `same-site`, or ignores Sec-Fetch-Site
@@ -66,6 +67,27 @@ function cookieJar(res: Reply): string {
     .filter((c) => c.value !== '')
     .map((c) => `${c.name}=${c.value}`)
     .join('; ')
+}
+
+/**
+ * How many bits the tokens vary in, estimated from outside: line the tokens up (at their start,
+ * then at their end, for tokens of different lengths) and add up, per position, log2 of how
+ * many different characters they have there. A fixed prefix or separator adds nothing, a
+ * counter adds a few bits, random characters add up to log2(tokens.length) bits each, so this
+ * works for any encoding (hex, base64, base64url, a UUID). It underestimates: 64 tokens of
+ * 12 random bytes in base64url (96 bits) score about 85.
+ */
+function variedBits(tokens: string[]): number {
+  const longest = Math.max(...tokens.map((t) => t.length))
+  const score = (at: (token: string, i: number) => string | undefined) => {
+    let bits = 0
+    for (let i = 0; i < longest; i++) bits += Math.log2(new Set(tokens.map((t) => at(t, i))).size)
+    return bits
+  }
+  return Math.max(
+    score((t, i) => t[i]),
+    score((t, i) => t[t.length - 1 - i]),
+  )
 }
 
 async function login(s: Setup, user = s.user): Promise<Session> {
@@ -162,6 +184,20 @@ describe('csrf-protection', () => {
       expect(second.token, 'two logins, two tokens').not.toBe(first.token)
       expect(third.token).not.toBe(first.token)
       expect(second.cookie, 'two logins, two sessions').not.toBe(first.cookie)
+    })
+
+    it('makes tokens nobody can guess: those of 64 sessions vary in about 96 bits or more', async () => {
+      const s = setup()
+      const tokens: string[] = []
+      for (let i = 0; i < 64; i++) tokens.push((await login(s, i % 4 === 3 ? s.other : s.user)).token)
+      expect(new Set(tokens).size, '64 logins, 64 different tokens').toBe(64)
+      const bits = variedBits(tokens)
+      expect(
+        bits,
+        `the tokens of 64 sessions differ in only about ${Math.round(bits)} bits of their characters ` +
+          `(e.g. ${JSON.stringify(tokens[0])}, ${JSON.stringify(tokens[1])}): a token needs at least ` +
+          '96 random bits from crypto, not a counter or a timestamp',
+      ).toBeGreaterThanOrEqual(80)
     })
 
     it('answers 401 without a session: /api/csrf, /api/me, POST /api/transfers', async () => {

@@ -1,7 +1,8 @@
 // security-headers-csp - the hidden spec.
 //
 // Wrong implementations this spec is built to catch:
-// - sets the headers only on the routes it wrote, so 404s and the report endpoint go bare
+// - sets the headers only on the routes it wrote, so 404s and the report endpoint go bare, or
+//   mounts them on /api/*, / and /csp-report only, so a 404 elsewhere goes bare
 // - forgets X-Content-Type-Options: nosniff, or sends a Referrer-Policy that leaks
 //   (unsafe-url, no-referrer-when-downgrade) or none
 // - leaves the X-Powered-By of a passed-through upstream response in place
@@ -14,8 +15,11 @@
 // - the page's policy without object-src 'none', base-uri, frame-ancestors or report-uri
 // - HSTS on every response, on plain HTTP, or whenever X-Forwarded-Proto says https without
 //   the proxy being trusted; a wrong max-age; no includeSubDomains
+// - counts https anywhere in X-Forwarded-Proto (`http, https`, `httpss`), not as the scheme
 // - a report endpoint that accepts only one of the two report formats, stores non-CSP reports
-//   from a reports+json batch, accepts any Content-Type, answers 200/201 instead of 204,
+//   from a reports+json batch, accepts any Content-Type (or one that only starts with, or
+//   contains, a report type), refuses a report type with parameters (`; charset=utf-8`) or in
+//   another letter case, answers 200/201 instead of 204,
 //   answers 500 to malformed JSON, or keeps every report forever (unbounded)
 // - drops the newest reports instead of the oldest when the store is full
 // - keeps reports in module-level state shared between two apps
@@ -72,6 +76,7 @@ async function nonPageResponses(api: ReturnType<typeof client>, rng: Rng) {
     'GET /api/status': await api.get('/api/status'),
     'GET /api/legacy': await api.get('/api/legacy'),
     'a 404': await api.get(`/api/${rng.word()}`),
+    'a 404 outside /api': await api.get(`/static/${rng.word()}.js`),
     'POST /csp-report': await api.post('/csp-report', {
       headers: { 'Content-Type': 'application/csp-report' },
       body: JSON.stringify(legacyReport(rng)),
@@ -248,7 +253,7 @@ describe('security-headers-csp', () => {
   task(4, 'HSTS only behind a trusted HTTPS proxy', () => {
     it('sends HSTS with max-age and includeSubDomains when a trusted proxy says https', async () => {
       const { api, options, rng } = setup({ trustProxy: true })
-      const paths = ['/api/status', '/', `/api/${rng.word()}`]
+      const paths = ['/api/status', '/', `/api/${rng.word()}`, `/static/${rng.word()}.js`]
       for (const path of paths) {
         const res = await api.get(path, { headers: { 'X-Forwarded-Proto': 'https' } })
         expect(hstsOf(res), `${path} over https: Strict-Transport-Security`).toEqual({
@@ -269,8 +274,22 @@ describe('security-headers-csp', () => {
     it('ignores X-Forwarded-Proto when the app does not trust a proxy', async () => {
       const { api } = setup({ trustProxy: false })
       for (const path of ['/api/status', '/']) {
-        const res = await api.get(path, { headers: { 'X-Forwarded-Proto': 'https' } })
-        expect(res, `${path}: a client can send X-Forwarded-Proto itself: no HSTS`).not.toHaveHeader(
+        for (const proto of ['https', 'HTTPS', 'https, http']) {
+          const res = await api.get(path, { headers: { 'X-Forwarded-Proto': proto } })
+          expect(res, `${path}, X-Forwarded-Proto: ${proto} from a client: no HSTS`).not.toHaveHeader(
+            'strict-transport-security',
+          )
+        }
+      }
+    })
+
+    it('sends no HSTS when X-Forwarded-Proto names another scheme, or https only later', async () => {
+      const { api, rng } = setup({ trustProxy: true })
+      // 'HTTPS' and 'https, http' are free (README); these are not https on any reading.
+      const http = ['HTTP', 'http, https', 'http,https', 'httpss', 'xhttps', 'wss']
+      for (const proto of rng.shuffle(http)) {
+        const res = await api.get('/api/status', { headers: { 'X-Forwarded-Proto': proto } })
+        expect(res, `X-Forwarded-Proto: ${JSON.stringify(proto)} is not https: no HSTS`).not.toHaveHeader(
           'strict-transport-security',
         )
       }
@@ -309,11 +328,50 @@ describe('security-headers-csp', () => {
     it('refuses other content types with 415 and stores nothing', async () => {
       const { api, rng } = setup()
       const body = JSON.stringify(legacyReport(rng))
-      for (const type of ['application/json', 'text/plain', 'application/x-www-form-urlencoded']) {
+      const types = [
+        'application/json',
+        'application/json; charset=utf-8',
+        'text/plain',
+        'application/x-www-form-urlencoded',
+        'application/csp-reports',
+        'application/x-csp-report',
+        'text/csp-report',
+        'application/reports+json5',
+      ]
+      for (const type of types) {
         const res = await api.post('/csp-report', { headers: { 'Content-Type': type }, body })
         expect(res, `Content-Type ${type}: 415`).toHaveStatus(415)
       }
       expect(await storedReports(api)).toEqual([])
+    })
+
+    it('accepts both report types with parameters and in any letter case', async () => {
+      const { api, rng } = setup()
+      const legacy = [
+        'application/csp-report; charset=utf-8',
+        'application/csp-report;charset=UTF-8',
+        'application/csp-report ; charset=utf-8',
+        'Application/CSP-Report',
+      ]
+      const modern = ['application/reports+json; charset=utf-8', 'APPLICATION/REPORTS+JSON']
+      const cases = rng.shuffle([
+        ...legacy.map((t) => [t, false] as const),
+        ...modern.map((t) => [t, true] as const),
+      ])
+      for (const [type, isModern] of cases) {
+        const blocked = `https://${rng.word()}.evil.test/${rng.word()}.js`
+        const res = await api.post('/csp-report', {
+          headers: { 'Content-Type': type },
+          body: JSON.stringify(isModern ? [modernReport(blocked)] : legacyReport(rng, blocked)),
+        })
+        expect(res, `Content-Type ${type}: a report, 204`).toHaveStatus(204)
+        const stored = await storedReports(api)
+        expect(stored.at(-1), `Content-Type ${type}: the report is stored`).toEqual({
+          documentUrl: 'https://status.example/',
+          blockedUrl: blocked,
+          directive: 'script-src-elem',
+        })
+      }
     })
 
     it('answers 400 to malformed JSON or a body that is not a report', async () => {
