@@ -66,6 +66,16 @@ export class SqliteError extends Error {
 let sqlJs: Promise<SqlJsStatic> | undefined
 const open = new Set<Database>()
 
+/**
+ * Starts compiling SQLite's WebAssembly in the background (the setup file calls it when a worker
+ * starts), so the first check that asks for a database does not spend its time limit on it.
+ */
+export function warmDatabase(): void {
+  sqlJs ??= initSqlJs()
+  // A failure here is reported by the first database() call, not as an unhandled rejection.
+  sqlJs.catch(() => {})
+}
+
 /** A fresh in-memory SQLite database: `db` for the app, `probe` for the spec. */
 export async function database(): Promise<{ db: SqlDatabase; probe: DatabaseProbe }> {
   sqlJs ??= initSqlJs()

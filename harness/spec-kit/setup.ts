@@ -6,7 +6,7 @@
 import { appendFileSync } from 'node:fs'
 import { afterEach, beforeEach } from 'vitest'
 import { closeClients } from './client.ts'
-import { closeDatabases } from './database.ts'
+import { closeDatabases, warmDatabase } from './database.ts'
 import { closeServers } from './server.ts'
 import { closeEventStreams } from './sse.ts'
 import { closeSockets } from './websocket.ts'
@@ -41,6 +41,7 @@ const failedModules = new Set<string>()
 // Everything the assertions rely on, before the code under test is imported.
 rememberGraderTools()
 capConsole()
+warmDatabase()
 
 beforeEach((context) => {
   const test = context.task
