@@ -16,10 +16,13 @@
 // - omits WWW-Authenticate on the 403, or its error="insufficient_scope", or the scope
 //   auth-param, or names only the missing scope instead of every required one
 // - looks the order up before checking scopes (404 for a token without the scopes)
-// - treats a missing `scope` claim as invalid, or a non-string one as "no scopes"; reads `scp`
+// - treats a missing `scope` claim as invalid, or a non-string one (null included) as "no
+//   scopes"; reads `scp`
 // - lists a duplicated scope twice in /api/me
-// - forgets what jwt-verify taught: accepts HS512 or `none`, ignores exp or nbf, reads
-//   Date.now() or reads now() once, accepts another issuer or audience
+// - forgets what jwt-verify taught: accepts HS512 or `none`, ignores exp or nbf, refuses nbf
+//   equal to the current second, reads Date.now() or reads now() once, accepts another issuer
+//   or audience; refuses typ "at+jwt" or a token without iat; takes `Bearer<jwt>` for a bad
+//   token instead of no credentials
 // - a refused refund still refunds; the caller's orders array is mutated; module-level state
 import { createHmac } from 'node:crypto'
 import { SignJWT } from 'jose'
@@ -94,7 +97,7 @@ function setup(salt = '') {
   const nowSec = () => clock.now() / 1000
 
   /** A valid token for `who` with the given scope claim (undefined: no scope claim). */
-  const token = (who: string, scope?: unknown, overrides: Claims = {}, alg = 'HS256', key = secret) =>
+  const token = (who: string, scope?: unknown, overrides: Claims = {}, alg = 'HS256', key = secret, typ = 'JWT') =>
     sign(
       {
         sub: who,
@@ -107,6 +110,7 @@ function setup(salt = '') {
       },
       key,
       alg,
+      typ,
     )
   const bearer = (jwt: string) => ({ headers: { Authorization: `Bearer ${jwt}` } })
   const me = async (jwt: string) => api.get('/api/me', bearer(jwt))
@@ -114,8 +118,8 @@ function setup(salt = '') {
   return { rng, secret, issuer, audience, clock, nowSec, roles, role, users, sub, orders, options, api, extra, token, bearer, me, refund }
 }
 
-function sign(payload: Claims, secret: string, alg = 'HS256'): Promise<string> {
-  return new SignJWT(payload).setProtectedHeader({ alg, typ: 'JWT' }).sign(new TextEncoder().encode(secret))
+function sign(payload: Claims, secret: string, alg = 'HS256', typ = 'JWT'): Promise<string> {
+  return new SignJWT(payload).setProtectedHeader({ alg, typ }).sign(new TextEncoder().encode(secret))
 }
 
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
@@ -196,7 +200,8 @@ describe('oauth-scopes', () => {
       expectUnauthorized(await api.get('/api/me'))
       expectUnauthorized(await api.get('/api/orders'))
       const jwt = await token(sub.boss, READ)
-      for (const header of ['Basic dXNlcjpwdw==', `Token ${jwt}`]) {
+      // A token glued to the scheme is one word: some other scheme, so no credentials.
+      for (const header of ['Basic dXNlcjpwdw==', `Token ${jwt}`, `Bearer${jwt}`, `bearer${jwt}`]) {
         expectUnauthorized(await api.get('/api/orders', { headers: { Authorization: header } }))
       }
     })
@@ -232,9 +237,41 @@ describe('oauth-scopes', () => {
     it('rejects "Bearer" with nothing after it, and a token followed by more words', async () => {
       const { api, token, sub } = setup()
       const jwt = await token(sub.boss, READ)
-      for (const header of ['Bearer', `Bearer ${jwt} ${READ}`]) {
+      for (const header of ['Bearer', 'bearer   ', `Bearer ${jwt} ${READ}`]) {
         expectInvalidToken(await api.get('/api/orders', { headers: { Authorization: header } }))
       }
+    })
+
+    it('accepts nbf equal to the current second, or earlier; refuses it one second ahead', async () => {
+      const { api, token, bearer, sub, nowSec, rng } = setup()
+      for (const nbf of [nowSec(), nowSec() - 1, nowSec() - rng.int(2, 3600)]) {
+        const res = await api.get('/api/orders', bearer(await token(sub.clerk, READ, { nbf })))
+        focusOn(res)
+        expect(res.status, `nbf ${nbf - nowSec()} s from now is not later than now: valid`).toBe(200)
+      }
+      expectInvalidToken(await api.get('/api/orders', bearer(await token(sub.clerk, READ, { nbf: nowSec() + 1 }))))
+    })
+
+    it('nbf is judged against now() too: a token becomes valid when the clock reaches it', async () => {
+      const { api, token, bearer, sub, nowSec, clock } = setup()
+      const jwt = await token(sub.clerk, READ, { nbf: nowSec() + 30 })
+      expectInvalidToken(await api.get('/api/orders', bearer(jwt)))
+      clock.advance(29_000)
+      expectInvalidToken(await api.get('/api/orders', bearer(jwt)))
+      clock.advance(1_000)
+      expect(await api.get('/api/orders', bearer(jwt))).toHaveStatus(200)
+    })
+
+    it('accepts typ "JWT" and "at+jwt" in the header, and a token without iat', async () => {
+      const { api, token, bearer, sub, secret } = setup()
+      for (const typ of ['JWT', 'at+jwt']) {
+        const res = await api.get('/api/orders', bearer(await token(sub.clerk, READ, {}, 'HS256', secret, typ)))
+        focusOn(res)
+        expect(res.status, `a token with typ "${typ}" is valid`).toBe(200)
+      }
+      const res = await api.get('/api/orders', bearer(await token(sub.clerk, READ, { iat: undefined })))
+      focusOn(res)
+      expect(res.status, 'iat is not required').toBe(200)
     })
 
     it('accepts an aud array that contains the audience, not in first place', async () => {
@@ -289,10 +326,17 @@ describe('oauth-scopes', () => {
       expectScopes(res, [])
     })
 
-    it('a scope claim that is not a string makes the token invalid', async () => {
+    it('a scope claim that is not a string makes the token invalid, null included', async () => {
       const { me, token, sub } = setup()
-      for (const scope of [[READ, WRITE], 42, { [READ]: true }]) {
+      for (const scope of [[READ, WRITE], [READ], 42, { [READ]: true }, null, true, false]) {
         expectInvalidToken(await me(await token(sub.boss, scope)))
+      }
+    })
+
+    it('an empty scope string, or one of spaces only, is valid and grants no scopes', async () => {
+      const { me, token, sub } = setup()
+      for (const scope of ['', '   ']) {
+        expectScopes(await me(await token(sub.boss, scope)), [])
       }
     })
   })

@@ -19,7 +19,9 @@
 // - PATCH copies the whole body (an owner hands the doc away via ownerId or unlocks it via
 //   locked), or POST takes ownerId/locked from the body
 // - a refused PATCH/DELETE/lock still changes the doc; DELETE answers 204 but keeps it
-// - a new doc reuses an id of an existing doc, or is not listed / not found afterwards
+// - a new doc reuses an id of an existing doc (e.g. `doc-${size + 1}`: after a delete it hits a
+//   doc created earlier and overwrites it), or is not listed / not found afterwards
+// - treats only GET as safe: an anonymous HEAD of a doc gets 401
 // - docs kept in a plain object (`constructor`, `__proto__` found), the caller's array mutated,
 //   or state shared between apps (module level)
 // - hard-coded users, tokens or docs (all of them are random per seed)
@@ -214,6 +216,23 @@ describe('permissions-policies', () => {
       }
     })
 
+    it('HEAD answers like GET without a body: 200 for a doc or the list, 404 for a missing doc', async () => {
+      const w = world(random())
+      const api = appFor(w)
+      // HEAD is a safe method: the route check lets an anonymous caller through, as for GET.
+      for (const caller of ['anonymous', 'viewer'] as const) {
+        for (const path of ['/api/docs', `/api/docs/${w.owned.admin.ownLocked.id}`, `/api/docs/${w.stranger.id}`]) {
+          const res = await api.head(path, as(w, caller))
+          expect(res).toHaveStatus(200)
+          expect(res).toHaveEmptyBody()
+        }
+        const missing = await api.head(`/api/docs/${w.missingId}`, as(w, caller))
+        expect(missing).toHaveStatus(404)
+        expect(missing).toHaveEmptyBody()
+      }
+      await expectUnchanged(api, w)
+    })
+
     it('GET /api/docs/:id answers 404 for an id that is not in the app', async () => {
       const w = world(random())
       expectNotFound(await appFor(w).get(`/api/docs/${w.missingId}`))
@@ -292,6 +311,18 @@ describe('permissions-policies', () => {
       },
     )
 
+    it('a bad Bearer token answers 401 on HEAD too', async () => {
+      const w = world(random())
+      const api = appFor(w)
+      for (const path of ['/api/docs', `/api/docs/${w.stranger.id}`]) {
+        const res = await api.head(path, { headers: { Authorization: `Bearer ${nearMiss(w.accounts.viewer.token)}` } })
+        expect(res).toHaveStatus(401)
+        expect(res).toHaveHeader('www-authenticate')
+        focusOn(res)
+        expect(parseChallenge(res.headers['www-authenticate']!)?.scheme, 'a Bearer challenge').toBe('bearer')
+      }
+    })
+
     it('accepts the Bearer scheme in any letter case', async () => {
       const w = world(random())
       const api = appFor(w)
@@ -330,6 +361,46 @@ describe('permissions-policies', () => {
       expect(second).toHaveStatus(201)
       focusOn(second)
       expect((second.body as Doc).id, 'each new doc gets its own id').not.toBe((first.body as Doc).id)
+    })
+
+    it('after deletes, a new doc still takes no id a doc of the app has, and overwrites none', async () => {
+      const w = world(random())
+      const api = appFor(w)
+      // What the app should hold: the seeded docs, then every doc created, minus every one deleted.
+      let expected: Doc[] = w.docs.map((d) => ({ ...d }))
+      const rounds = w.rng.int(3, 5)
+      for (let round = 0; round < rounds; round++) {
+        const role = w.rng.pick(['editor', 'admin'] as const)
+        const body = titleBody(w)
+        const res = await api.post('/api/docs', as(w, role, body))
+        expect(res).toHaveStatus(201)
+        const created = res.body as Doc
+        focusOn(res)
+        expect(
+          expected.map((d) => d.id),
+          'a new doc needs an id no doc of the app has now, even after a delete',
+        ).not.toContain(created.id)
+        expected = [...expected, { id: created.id, ownerId: w.accounts[role].userId, title: body.title, locked: false }]
+        // Delete some other doc (a seeded one first, then any but the newest), so the app
+        // holds as many docs as before this round, and the next id must still be new.
+        const candidates = round === 0 ? expected.filter((d) => w.docs.some((s) => s.id === d.id)) : expected.slice(0, -1)
+        const victim = w.rng.pick(candidates)
+        expect(await api.delete(`/api/docs/${encodeURIComponent(victim.id)}`, as(w, 'admin'))).toHaveStatus(204)
+        expected = expected.filter((d) => d.id !== victim.id)
+        const list = await api.get('/api/docs')
+        expect(list, 'every other doc is still there, unchanged, in order').toHaveJsonBody(expected)
+      }
+      const last = await api.post('/api/docs', as(w, 'editor', titleBody(w)))
+      expect(last).toHaveStatus(201)
+      focusOn(last)
+      expect(expected.map((d) => d.id), 'a new doc needs an id no doc of the app has').not.toContain(
+        (last.body as Doc).id,
+      )
+      const list = await api.get('/api/docs')
+      expect(list, 'the new doc comes last, and no other doc changed').toHaveJsonBody([
+        ...expected,
+        expect.objectContaining({ id: (last.body as Doc).id }),
+      ])
     })
 
     it('ignores ownerId, locked and id in the body: the caller owns the new, unlocked doc', async () => {
