@@ -9,12 +9,15 @@
 // - makes more than one store call per request (a get for the headers, then the eval)
 // - one bucket for every client, or the no-key bucket shared with a client that sends the key
 //   "anon", "anonymous" or the empty string
-// - never refills, refills above the limit, loses fractions of a token between requests, turns
-//   away a bucket holding exactly one token, lets rejected requests take a token
+// - never refills, refills above the limit, loses fractions of a token between requests (also
+//   keeps them only to a tenth, rounded or floored), turns away a bucket holding exactly one token
+//   or admits one just short of it (0.95, 0.99, a millisecond short), lets rejected requests take
+//   a token
 // - reads Date.now() instead of options.now (the clock sits in 2001 and jumps by hours)
 // - no TTL on the keys (idle buckets stay in the store forever), a TTL shorter than the time to
-//   refill (the bucket resets early and hands out tokens), or a TTL set only when the key is
-//   created (a busy bucket expires while it is still being drained)
+//   refill (the bucket resets early and hands out tokens), a TTL set only when the key is
+//   created (a busy bucket expires while it is still being drained), or a 429 that writes the
+//   bucket back without a TTL (the key never expires)
 // - RateLimit-Policy or RateLimit missing, on the 429 in particular, in the draft-03-style
 //   RateLimit-Limit/RateLimit-Remaining fields, with the policy name unquoted, q and w swapped,
 //   r counted before taking the token, t as seconds until the bucket is full, Retry-After
@@ -451,6 +454,64 @@ describe('distributed-rate-limit', () => {
       }
     })
 
+    it('keeps fractions finer than a tenth of a token', async () => {
+      const rng = random()
+      const s = setup(rng)
+      await s.drain()
+      // Whole-number bookkeeping: a token is windowSeconds * 1000 units, a millisecond earns
+      // `limit` of them.
+      const unit = s.windowSeconds * 1000
+      let units = 0
+      const wait = (ms: number) => {
+        s.clock.advance(ms)
+        units = Math.min(s.limit * unit, units + ms * s.limit)
+      }
+      const msFor = (tokens: number) => Math.round(tokens * s.tokenMs)
+      wait(msFor(0.97))
+      expect(await s.hit(), '0.97 of a token after draining').toHaveStatus(429)
+      expect(await s.hit(), 'again at the same moment: still 0.97 of a token').toHaveStatus(429)
+      wait(msFor(0.05))
+      expect(await s.hit(), '0.05 of a token later: 1.02 tokens').toHaveStatus(200)
+      units -= unit
+      // Steps of a few hundredths of a token: kept to tenths, the bucket would never get there
+      // (or get there too soon).
+      const step = rng.pick([0.03, 0.04, 0.06, 0.07])
+      for (let i = 1; ; i++) {
+        let ms = msFor(step)
+        const nearWhole = (extra: number) => {
+          const fraction = ((units + extra * s.limit) % unit) / unit
+          return fraction < 0.002 || fraction > 0.998
+        }
+        while (nearWhole(ms)) ms++
+        wait(ms)
+        const expected = units >= unit ? 200 : 429
+        expect(
+          await s.hit(),
+          `request ${i} of steps of ${step} token, ${(units / unit).toFixed(4)} tokens in the bucket`,
+        ).toHaveStatus(expected)
+        if (expected === 200) break
+      }
+    })
+
+    it('turns a request away while the bucket is even 1 ms short of a whole token', async () => {
+      const s = setup(random())
+      await s.drain()
+      const whole = Math.ceil(s.tokenMs) // the first millisecond at which one token is complete
+      let waited = 0
+      for (const [at, what] of [
+        [Math.round(0.95 * s.tokenMs), '0.95 of a token'],
+        [Math.round(0.99 * s.tokenMs), '0.99 of a token'],
+        [whole - 1, '1 ms before the token is complete'],
+      ] as const) {
+        s.clock.advance(at - waited)
+        waited = at
+        expect(await s.hit(), what).toHaveStatus(429)
+      }
+      s.clock.advance(whole + 1 - waited)
+      expect(await s.hit(), '1 ms after the token is complete').toHaveStatus(200)
+      expect(await s.hit()).toHaveStatus(429)
+    })
+
     it('lets a request through once the bucket has refilled to exactly one token', async () => {
       const s = setup(random(), { configs: EXACT_CONFIGS })
       await s.drain()
@@ -501,6 +562,21 @@ describe('distributed-rate-limit', () => {
       expect(
         s.store.liveKeys(),
         `keys still in the store ${s.windowSeconds} s after their last request (give them a TTL)`,
+      ).toEqual([])
+    })
+
+    it('gives the key a TTL on a 429 too', async () => {
+      const rng = random()
+      const s = setup(rng)
+      const key = rng.pick([undefined, `key-${rng.word()}`])
+      await s.drain(key)
+      s.clock.advance(rng.int(0, Math.floor(s.tokenMs / 2)))
+      expect(await s.hit(key)).toHaveStatus(429)
+      expect(s.store.liveKeys().length, 'the bucket must be kept in the store').toBe(1)
+      s.clock.advance(s.windowSeconds * 1000)
+      expect(
+        s.store.liveKeys(),
+        `keys still in the store ${s.windowSeconds} s after a 429 (its write needs a TTL too)`,
       ).toEqual([])
     })
 

@@ -6,7 +6,11 @@
 // - accepts `alg: none`, or an HS256 token whose HMAC key is the public key (the PEM, the JWK's
 //   JSON or its `x` coordinate): the algorithm-confusion attack
 // - picks the key without looking at `kid` (unknown kid accepted) or with `kid` alone (a key of
-//   the wrong type, or one marked `use: "enc"`, is used for an ES256 signature)
+//   the wrong type, or one marked `use: "enc"`, is used for an ES256 signature); falls back on
+//   the first usable key when the kid is unknown or missing; tries every key of the set until one
+//   verifies (a kid naming key B on a token signed by key A gets in)
+// - matches the scheme case-sensitively ("bearer", "BEARER" refused), or takes what follows the
+//   first space as the token (more spaces refused); treats "Bearer" alone as no token
 // - decodes the token without verifying it, or verifies it with a key that is not in the set
 // - checks iss or aud loosely (prefix, substring) or not at all; only understands a string aud
 // - ignores exp or nbf, adds leeway, or reads Date.now() instead of options.now (the clock sits
@@ -20,7 +24,8 @@
 // - one allowlist for every route (reporting may charge), allowlist matched by prefix, substring
 //   or case-insensitively, or kept as object keys (`sub in callers`: "constructor" gets in)
 // - answers 403 for a bad token, or 401 for a caller that is not allowed
-// - keys, issuer, audience or callers kept in module-level state shared between apps
+// - keys, issuer, audience or callers kept in module-level state shared between apps: a key
+//   cache keyed by kid alone hands one app's key to another app whose set uses the same kid
 import { createPublicKey } from 'node:crypto'
 import {
   exportJWK,
@@ -76,12 +81,31 @@ function instantIn(rng: Rng, year: number): number {
 
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
 
-async function setup({ year = 2031, salt = '' } = {}) {
+/** What a second app can share with a first one: every option but the keys behind the kids. */
+interface Twin {
+  kids: string[]
+  issuer: string
+  audience: string
+  orders: string
+  reporting: string
+  maxLifetimeSeconds: number
+  start: number
+}
+
+/**
+ * One app and the means to make tokens for it. With `twinOf`, the app has the same issuer,
+ * audience, callers, clock and kids as the one that made `twinOf`, but its signing kids name
+ * other keys: only the key behind the kid tells the two apps apart.
+ */
+async function setup({ year = 2031, salt = '', twinOf }: { year?: number; salt?: string; twinOf?: Twin } = {}) {
   const rng = random(salt)
   const keys = await keyPool()
-  const kid = () => `${rng.word(3, 5)}-${rng.int(1000, 9999)}`
-  // Three signing keys in rotation, plus keys the set holds for other purposes.
-  const signers = keys.ec.slice(0, 3).map((pair) => ({ ...pair, kid: kid() }))
+  let kidCount = 0
+  const kid = () => twinOf?.kids[kidCount++] ?? `${rng.word(3, 5)}-${rng.int(1000, 9999)}`
+  // Three signing keys in rotation, plus keys the set holds for other purposes. A twin's kids
+  // name the same three keys, each kid another one.
+  const ec = twinOf ? [keys.ec[1]!, keys.ec[2]!, keys.ec[0]!] : keys.ec.slice(0, 3)
+  const signers = ec.map((pair) => ({ ...pair, kid: kid() }))
   const encKey = { ...keys.ec[3]!, kid: kid() }
   const p384 = { ...keys.p384, kid: kid() }
   const rsa = { ...keys.rsa, kid: kid() }
@@ -93,12 +117,13 @@ async function setup({ year = 2031, salt = '' } = {}) {
       { ...rsa.publicJwk, kid: rsa.kid },
     ]),
   }
-  const issuer = `https://sts.${rng.word()}.internal`
-  const audience = `payments-${rng.word(3, 6)}`
-  const orders = `orders-${rng.word(3, 6)}`
-  const reporting = `reporting-${rng.word(3, 6)}`
-  const maxLifetimeSeconds = rng.pick([60, 120, 300, 600])
-  const clock = fakeClock(instantIn(rng, year))
+  const issuer = twinOf?.issuer ?? `https://sts.${rng.word()}.internal`
+  const audience = twinOf?.audience ?? `payments-${rng.word(3, 6)}`
+  const orders = twinOf?.orders ?? `orders-${rng.word(3, 6)}`
+  const reporting = twinOf?.reporting ?? `reporting-${rng.word(3, 6)}`
+  const maxLifetimeSeconds = twinOf?.maxLifetimeSeconds ?? rng.pick([60, 120, 300, 600])
+  const start = twinOf?.start ?? instantIn(rng, year)
+  const clock = fakeClock(start)
   const callers = { charge: [orders], ledger: rng.shuffle([orders, reporting]) }
   const app = build(createApp, { jwks, issuer, audience, callers, maxLifetimeSeconds, now: clock.now })
   const api = client(app)
@@ -139,8 +164,12 @@ async function setup({ year = 2031, salt = '' } = {}) {
     if (route === 'charge') return api.post('/internal/charge', { headers, json: { cents: 100 } })
     return api.get(route === 'me' ? '/api/me' : '/internal/ledger', { headers })
   }
+  const twin: Twin = {
+    kids: [...signers, encKey, p384, rsa].map((key) => key.kid),
+    issuer, audience, orders, reporting, maxLifetimeSeconds, start,
+  }
   return {
-    rng, keys, signers, encKey, p384, rsa, jwks, issuer, audience, orders, reporting,
+    twin, rng, keys, signers, encKey, p384, rsa, jwks, issuer, audience, orders, reporting,
     maxLifetimeSeconds, clock, api, nowSec, serviceClaims, userClaims, sign, serviceToken,
     userToken, call,
   }
@@ -196,6 +225,22 @@ describe('service-to-service-auth', () => {
       }
     })
 
+    it('accepts the Bearer scheme in any case, and more than one space before the token', async () => {
+      const s = await setup()
+      for (const scheme of ['bearer ', 'BEARER ', 'bEaReR ', 'Bearer   ', 'bearer  ']) {
+        const res = await s.call('charge', `${scheme}${await s.serviceToken()}`, true)
+        expect(res, `Authorization: ${JSON.stringify(scheme)} + the token`).toHaveStatus(200)
+        expectCaller(res, s.orders)
+      }
+    })
+
+    it('treats "Bearer" with no token after it as an invalid token', async () => {
+      const s = await setup()
+      for (const value of ['Bearer', 'bearer', 'BEARER   ']) {
+        expectInvalidToken(await s.call('ledger', value, true), `Authorization: ${JSON.stringify(value)}`)
+      }
+    })
+
     it('answers 401 with a bare Bearer challenge when no token or another scheme is sent', async () => {
       const s = await setup()
       expectUnauthorized(await s.api.post('/internal/charge', { json: {} }))
@@ -203,10 +248,32 @@ describe('service-to-service-auth', () => {
       expectUnauthorized(await s.call('ledger', `Basic ${btoa(`${s.orders}:x`)}`, true))
     })
 
-    it('rejects a token whose kid is not in the set', async () => {
+    it('rejects a token whose kid is not in the set, whichever key of the set signed it', async () => {
       const s = await setup()
-      const token = await s.sign(s.serviceClaims(s.orders), { kid: `${s.signers[0]!.kid}-old` })
-      expectInvalidToken(await s.call('charge', token), 'an unknown kid')
+      for (const signer of s.signers) {
+        for (const kid of [`${signer.kid}-old`, `${s.rng.word(3, 5)}-${s.rng.int(1000, 9999)}`, '']) {
+          const token = await s.sign(s.serviceClaims(s.orders), { kid }, signer)
+          expectInvalidToken(await s.call('charge', token), `an unknown kid ${JSON.stringify(kid)}`)
+        }
+      }
+    })
+
+    it('rejects a token whose header has no kid, whichever key of the set signed it', async () => {
+      const s = await setup()
+      for (const signer of s.signers) {
+        const token = await s.sign(s.serviceClaims(s.orders), { kid: undefined }, signer)
+        expectInvalidToken(await s.call('charge', token), 'a header without kid')
+      }
+    })
+
+    it('verifies only with the key the kid names, not another key of the set', async () => {
+      const s = await setup()
+      for (const signer of s.signers) {
+        for (const named of s.signers.filter((other) => other !== signer)) {
+          const token = await s.sign(s.serviceClaims(s.orders), { kid: named.kid }, signer)
+          expectInvalidToken(await s.call('charge', token), "kid names one key, another signed")
+        }
+      }
     })
 
     it('rejects a token signed by a key outside the set, whatever kid it names', async () => {
@@ -245,6 +312,23 @@ describe('service-to-service-auth', () => {
       expectCaller(await first.call('charge', token), first.orders)
       expectInvalidToken(await second.call('ledger', token), 'a token for another app')
       expectCaller(await second.call('charge', await second.serviceToken()), second.orders)
+    })
+
+    it('keeps each app to its own keys, even when two key sets use the same kids', async () => {
+      // Same issuer, audience, callers and kids; each kid names another key in the second app.
+      const first = await setup({ salt: 'first' })
+      const second = await setup({ salt: 'second', twinOf: first.twin })
+      for (const i of first.rng.shuffle([0, 1, 2])) {
+        const mine = await first.sign(first.serviceClaims(first.orders), {}, first.signers[i]!)
+        const theirs = await second.sign(second.serviceClaims(second.orders), {}, second.signers[i]!)
+        expectCaller(await first.call('charge', mine), first.orders)
+        expectInvalidToken(
+          await second.call('charge', mine),
+          'the kid is in this set too, but names another key here',
+        )
+        expectCaller(await second.call('charge', theirs), second.orders)
+        expectInvalidToken(await first.call('charge', theirs), 'the same kid, the other app\'s key')
+      }
     })
   })
 

@@ -35,7 +35,13 @@ export function createApp(options: ServiceAuthOptions) {
   // algorithm (an EC P-256 key for ES256, never the RSA key that happens to share the set) and
   // are meant for signatures (`use: "sig"` or no `use`). Rotation is adding a key to the set,
   // waiting until every token signed by the old one has expired, then removing the old one.
-  const keys = createLocalJWKSet(options.jwks)
+  const keySet = createLocalJWKSet(options.jwks)
+  // Only the key the header names: a token without a `kid` names none. (jose would fall back on
+  // the one key that fits, if the set held only one; with several it refuses too.)
+  const keys = (...[header, token]: Parameters<typeof keySet>) => {
+    if (typeof header?.kid !== 'string') throw new Error('the token names no key (no kid)')
+    return keySet(header, token)
+  }
   // Sets, built once: `includes` on the arrays would do too, but never `sub in someObject`,
   // where "constructor" and "__proto__" are members of every object.
   const allowed = {
