@@ -3,19 +3,24 @@
 // Wrong implementations this spec is built to catch:
 // - CORS: `*` with credentials; reflects any Origin; matches the allowlist by prefix, suffix or
 //   substring (`https://app.example.com.evil.test`, `https://evilapp.example.com`), ignores the
-//   scheme or the port, accepts `Origin: null`; forgets Vary: Origin or the credentials header;
-//   a preflight that does not allow Authorization/Content-Type or the method asked for;
-//   a hard-coded origin (the allowlist is random per app)
+//   scheme, the port or the letter case, accepts `Origin: null`; forgets Vary: Origin or the
+//   credentials header, or drops them on error responses; a preflight that does not allow
+//   Authorization/Content-Type or the method asked for; a hard-coded origin (the allowlist is
+//   random per app)
 // - 500s: the error's message, name, stack or SQL in the body or a header; no request id, or one
 //   that differs from X-Request-Id; the same id for every request; logError not called, called
-//   twice or with another id; malformed JSON answered 500 instead of 400 invalid_json
+//   twice or with another id; malformed JSON answered 500 instead of 400 invalid_json; no
+//   X-Request-Id on the answers a middleware sends before it runs (413, preflight)
 // - body limit: none; off by one (refuses exactly maxBodyBytes, or accepts one byte more);
 //   counts characters instead of bytes; only on some routes (signup, login or PATCH left open);
-//   checks after the handler has already written to the database
+//   checks after the handler has already written to the database; trusts Content-Length, so a
+//   body sent without one (chunked) is never counted; a default other than 16384
 // - SQL: any value from the request pasted into SQL text (search q, note title/body, login email,
-//   bearer token, note id); the grader reads every statement the app ran
+//   bearer token, note id, even one checked to be digits); the grader reads every statement the
+//   app ran
 // - object level: reads or deletes another user's note by id; 403 for someone else's note (tells
-//   that it exists); checks the owner on GET but not on DELETE; lets admins read members' notes
+//   that it exists); checks the owner on GET but not on DELETE; lets admins read members' notes;
+//   GET /api/notes without q (or with an empty q) lists every user's notes
 // - function level: /api/admin/users open to anyone, 403 to a stranger instead of 401, 401 to a
 //   member instead of 403, WWW-Authenticate missing, the role cached at login
 // - login: different answers for an unknown email and a wrong password; no lockout, locks after
@@ -23,7 +28,9 @@
 //   in); no or wrong Retry-After; Date.now() instead of options.now; lockout never ends; counts
 //   per IP only or per account only; raw email as the key (letter case dodges the lock); unknown
 //   emails never locked; success does not reset; counts only after the async password check
-//   (attempts sent together all get through); counts kept at module level, shared between apps
+//   (attempts sent together all get through), or refuses the burst with 429s that carry no
+//   Retry-After; counts an invalid body as a failure; counts kept at module level, shared
+//   between apps
 // - data exposure: password hashes, passwords or session tokens in any response (signup, login,
 //   /api/me, PATCH /api/me, the admin list); users answered with extra columns
 // - mass assignment: signup takes `role` (or `id`, `password_hash`) from the body; PATCH /api/me
@@ -81,6 +88,9 @@ async function setup(overrides: Partial<HardenOptions> = {}) {
     logError: (error, requestId) => logged.push({ error, requestId }),
     ...overrides,
   }
+  // An override of `undefined` leaves the option out, so the app's default applies.
+  for (const [key, value] of Object.entries(overrides))
+    if (value === undefined) delete options[key as keyof HardenOptions]
   const app = build(createApp, options)
   const api = client(app)
   let n = 0
@@ -152,6 +162,51 @@ function sized(
 const jsonPost = (api: Client, path: string, body: string, headers: Record<string, string> = {}) =>
   api.post(path, { body, headers: { 'Content-Type': 'application/json', ...headers } })
 
+/**
+ * Sends `body` to the app as a stream, `chunk` bytes at a time, with no Content-Length (the way
+ * a chunked upload arrives), straight through app.fetch. Returns the status and the JSON body.
+ */
+async function streamed(
+  w: World,
+  path: string,
+  body: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: unknown; headers: Headers }> {
+  const bytes = new TextEncoder().encode(body)
+  const chunk = w.rng.int(100, 700)
+  let offset = 0
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        if (offset >= bytes.length) return controller.close()
+        const piece = bytes.slice(offset, offset + chunk)
+        offset += piece.length
+        controller.enqueue(piece)
+      },
+    },
+    { highWaterMark: 0 },
+  )
+  const init = {
+    method: 'POST',
+    body: stream,
+    duplex: 'half',
+    headers: { 'Content-Type': 'application/json', ...headers },
+  } as RequestInit
+  const request = new Request(`http://api.test${path}`, init)
+  expect(request.headers.has('content-length'), 'the grader sends no Content-Length here').toBe(
+    false,
+  )
+  const response = await w.app.fetch(request)
+  const text = await response.text()
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    parsed = undefined
+  }
+  return { status: response.status, body: parsed, headers: response.headers }
+}
+
 /** Everything a client could read in a reply: its headers and body. */
 const readable = (res: Reply) => `${JSON.stringify(res.headers)}\n${res.text}`
 
@@ -209,6 +264,50 @@ describe('harden-an-api', () => {
       }
     })
 
+    it('sends a listed origin the same CORS headers on error responses: 400, 401, 403, 404, 413, 429', async () => {
+      const { api, account, auth, options, rng } = await setup()
+      const a = await account()
+      const origins: string[] = []
+      const o = () => {
+        origins.push(rng.pick(options.allowedOrigins))
+        return { Origin: origins.at(-1)! }
+      }
+      for (let i = 1; i <= options.maxLoginFailures!; i++) {
+        await login(api, a.email, `wrong-${i}-password`)
+      }
+      const replies = [
+        await jsonPost(api, '/api/notes', '{"title": "x",', auth(a, o()).headers),
+        await api.get('/api/me', { headers: o() }),
+        await api.get('/api/admin/users', auth(a, o())),
+        await api.get(`/api/${rng.word()}`, { headers: o() }),
+        await api.get(`/api/notes/${rng.int(500, 900)}`, auth(a, o())),
+        await jsonPost(
+          api,
+          '/api/notes',
+          sized({ title: 'big' }, 'body', options.maxBodyBytes! + 1),
+          auth(a, o()).headers,
+        ),
+        await api.post('/api/login', {
+          json: { email: a.email, password: a.password },
+          headers: { [IP_HEADER]: DEFAULT_IP, ...o() },
+        }),
+      ]
+      // With every task done these are 400, 401, 403, 404, 404, 413 and 429; each is checked
+      // whatever its status, so this check does not wait for the other tasks.
+      for (const [i, res] of replies.entries()) {
+        const origin = origins[i]!
+        expect(res, `a ${res.status} to a listed origin`).toHaveHeader(
+          'access-control-allow-origin',
+          origin,
+        )
+        expect(res).toHaveHeader('access-control-allow-credentials', 'true')
+        expect(
+          parseTokenList(res.headers.vary),
+          `a ${res.status} depends on Origin too: send Vary: Origin`,
+        ).toContain('ORIGIN')
+      }
+    })
+
     it('gives other origins no Access-Control-Allow-Origin, near misses included', async () => {
       const { api, account, auth, options, rng } = await setup()
       const a = await account()
@@ -216,7 +315,10 @@ describe('harden-an-api', () => {
         (o) => o.startsWith('https://') && !/:\d+$/.test(o),
       )!
       const host = listed.slice('https://'.length)
+      const [label, ...rest] = host.split('.')
       const others = [
+        `https://${[label!.toUpperCase(), ...rest].join('.')}`, // letter case: HTTPS://APP.example.com
+        listed.toUpperCase(),
         `https://${rng.word()}.evil.test`,
         `${listed}.${rng.word()}.test`, // the listed origin as a prefix
         `https://${rng.word()}${host}`, // ...as a suffix
@@ -369,6 +471,54 @@ describe('harden-an-api', () => {
       expect(new Set(ids).size, 'three requests, three different X-Request-Id values').toBe(3)
     })
 
+    it('puts an X-Request-Id on every response: preflights, 400, 401, 403, 404, 413 and 429 too', async () => {
+      const { api, account, auth, options, rng } = await setup()
+      const a = await account()
+      for (let i = 1; i <= options.maxLoginFailures!; i++) {
+        await login(api, a.email, `wrong-${i}-password`)
+      }
+      const preflight = (origin: string) =>
+        api.options('/api/notes', {
+          headers: {
+            Origin: origin,
+            'Access-Control-Request-Method': 'POST',
+            'Access-Control-Request-Headers': 'authorization, content-type',
+          },
+        })
+      const replies = [
+        await preflight(rng.pick(options.allowedOrigins)),
+        await preflight(`https://${rng.word()}.evil.test`),
+        await jsonPost(api, '/api/notes', '{"title": "x",', auth(a).headers),
+        await api.get('/api/me'),
+        await api.get('/api/admin/users', auth(a)),
+        await api.get(`/api/${rng.word()}`),
+        await api.get(`/api/notes/${rng.int(500, 900)}`, auth(a)),
+        await jsonPost(
+          api,
+          '/api/signup',
+          sized(
+            { email: `${rng.word()}@${rng.word()}.test`, password: rng.word(10, 12), name: 'x' },
+            'bio',
+            options.maxBodyBytes! + 1,
+          ),
+        ),
+        await login(api, a.email, a.password),
+      ]
+      // With every task done these are two preflights, then 400, 401, 403, 404, 404, 413 and 429;
+      // each is checked whatever its status, so this check does not wait for the other tasks.
+      for (const res of replies) {
+        expect(res, `every response carries X-Request-Id, this ${res.status} too`).toHaveHeader(
+          'x-request-id',
+        )
+        focusOn(res)
+        expect(res.headers['x-request-id'], 'the request id is not empty').not.toBe('')
+      }
+      const ids = replies.map((r) => r.headers['x-request-id'])
+      expect(new Set(ids).size, `${ids.length} requests, ${ids.length} different ids`).toBe(
+        ids.length,
+      )
+    })
+
     it('answers a body that is not JSON with 400 { error: "invalid_json" }, not 500', async () => {
       const { api, account, auth, rng, logged } = await setup()
       const a = await account()
@@ -430,6 +580,56 @@ describe('harden-an-api', () => {
       const over = sized({ title: 'café' }, 'body', limit + 1, 'é')
       expect(over.length, 'fewer characters than the limit').toBeLessThan(limit)
       expect(await jsonPost(api, '/api/notes', over, auth(a).headers)).toHaveStatus(413)
+    })
+
+    it('counts a body sent without Content-Length (chunked) too', async () => {
+      const w = await setup()
+      const { account, auth, options, count, rng } = w
+      const a = await account()
+      const limit = options.maxBodyBytes!
+      const notes = count('notes')
+      const exact = await streamed(
+        w,
+        '/api/notes',
+        sized({ title: 'streamed' }, 'body', limit),
+        auth(a).headers,
+      )
+      expect(exact.status, `${limit} bytes without Content-Length: accepted (201)`).toBe(201)
+      for (const size of [limit + 1, limit * 8]) {
+        const before = count('notes')
+        const res = await streamed(
+          w,
+          '/api/notes',
+          sized({ title: 'streamed' }, 'body', size),
+          auth(a).headers,
+        )
+        expect(res.status, `${size} bytes (limit ${limit}) without Content-Length: 413`).toBe(413)
+        expect(res.body).toEqual(expect.objectContaining({ error: 'payload_too_large' }))
+        expect(count('notes'), 'a refused body creates no note').toBe(before)
+      }
+      expect(count('notes')).toBe(notes + 1)
+      const users = count('users')
+      const signup = {
+        email: `${rng.word()}@${rng.word()}.test`,
+        password: rng.word(10, 12),
+        name: 'x',
+      }
+      const res = await streamed(w, '/api/signup', sized(signup, 'bio', limit + 1), {})
+      expect(res.status, 'a signup over the limit without Content-Length: 413').toBe(413)
+      expect(count('users'), 'a refused signup creates no account').toBe(users)
+    })
+
+    it('limits bodies to 16384 bytes when maxBodyBytes is not given', async () => {
+      const { api, account, auth } = await setup({ maxBodyBytes: undefined })
+      const a = await account()
+      expect(
+        await jsonPost(api, '/api/notes', sized({ title: 'big' }, 'body', 16384), auth(a).headers),
+        'exactly 16384 bytes: accepted',
+      ).toHaveStatus(201)
+      expect(
+        await jsonPost(api, '/api/notes', sized({ title: 'big' }, 'body', 16385), auth(a).headers),
+        '16385 bytes: over the default limit',
+      ).toHaveStatus(413)
     })
 
     it('limits signup, login and PATCH /api/me too, far over the limit as well', async () => {
@@ -533,6 +733,33 @@ describe('harden-an-api', () => {
       }
     })
 
+    it('never pastes a note id into SQL text, not even one made of digits', async () => {
+      const { api, account, auth, probe, rng } = await setup()
+      const a = await account()
+      // Ids long enough that they can only be in the SQL text if the app put them there.
+      const ids = rng.shuffle([40000, 50000, 60000].map((base) => base + rng.int(1000, 9999)))
+      const [read, removed, missing] = ids as [number, number, number]
+      for (const id of [read, removed]) {
+        probe.query('INSERT INTO notes (id, owner_id, title, body) VALUES (?, ?, ?, ?)', [
+          id,
+          a.id,
+          rng.word(),
+          rng.word(),
+        ])
+      }
+      probe.clear()
+      expect(await api.get(`/api/notes/${read}`, auth(a)), 'your own note').toHaveStatus(200)
+      expect(await api.delete(`/api/notes/${removed}`, auth(a)), 'your own note').toHaveStatus(204)
+      expect(await api.get(`/api/notes/${missing}`, auth(a)), 'no such note').toHaveStatus(404)
+      for (const { sql } of probe.statements()) {
+        for (const id of ids) {
+          expect(sql.includes(String(id)), `the note id ${id} is pasted into this SQL: ${sql}`).toBe(
+            false,
+          )
+        }
+      }
+    })
+
     it('never pastes a value from the request into SQL text', async () => {
       const { api, account, auth, probe, rng } = await setup()
       const a = await account()
@@ -563,6 +790,31 @@ describe('harden-an-api', () => {
   })
 
   task(5, 'Only the owner may read or delete a note', () => {
+    it('lists only your own notes, with or without q, and with an empty q', async () => {
+      const { api, account, auth, note } = await setup()
+      const [a, b] = [await account(), await account()]
+      const mine = []
+      const theirs = []
+      for (let i = 0; i < 2; i++) {
+        theirs.push(await note(b))
+        mine.push(await note(a))
+      }
+      theirs.push(await note(b))
+      for (const [who, own] of [
+        [a, mine],
+        [b, theirs],
+      ] as const) {
+        for (const path of ['/api/notes', '/api/notes?q=', '/api/notes?q']) {
+          const res = await api.get(path, auth(who))
+          expect(res, `GET ${path}`).toHaveStatus(200)
+          expect(res, `GET ${path} lists the caller's notes, by id, and nobody else's`).toHaveJsonBody(
+            own.map((n) => expect.objectContaining({ id: n.id, title: n.title })),
+          )
+        }
+      }
+    })
+
+
     it('reads, lists and deletes your own notes', async () => {
       const { api, account, auth, note } = await setup()
       const a = await account()
@@ -754,6 +1006,30 @@ describe('harden-an-api', () => {
       expectLocked(await login(api, email, 'any-password'), Math.ceil(options.lockoutMs! / 1000))
     })
 
+    it('answers a body without a string email and password with 400 invalid_body, counting nothing', async () => {
+      const { api, account, options } = await setup()
+      const a = await account()
+      const max = options.maxLoginFailures!
+      await fail(api, a.email, max - 1)
+      const bodies = [
+        { email: a.email },
+        { email: a.email, password: 12345678 },
+        { email: a.email, password: null },
+        { email: a.email, password: [a.password] },
+        { email: [a.email], password: a.password },
+        { password: a.password },
+      ]
+      for (const body of bodies) {
+        const res = await api.post('/api/login', { json: body, headers: { [IP_HEADER]: DEFAULT_IP } })
+        expect(res, `POST /api/login ${JSON.stringify(body)}`).toHaveStatus(400)
+        expect(res).toHaveJsonBody(expect.objectContaining({ error: 'invalid_body' }))
+      }
+      expect(
+        await login(api, a.email, a.password),
+        `${max - 1} failures, then only invalid bodies: not locked`,
+      ).toHaveStatus(200)
+    })
+
     it('counts attempts sent at the same moment', async () => {
       // The guesses go straight to app.fetch in one tick, so every one of them is in flight before
       // the first password check (an asynchronous scrypt) can finish: an app that counts a failure
@@ -777,6 +1053,15 @@ describe('harden-an-api', () => {
         429,
         429,
       ])
+      // A 429 says how long to wait. The ones sent before the lock has begun (the guesses that set
+      // it still being checked) say the whole lockout, rounded up.
+      for (const res of all.filter((r) => r.status === 429)) {
+        expect(
+          res.headers.get('retry-after'),
+          'every 429 of the burst carries Retry-After: the whole lockout, in seconds, rounded up',
+        ).toBe(String(Math.ceil(options.lockoutMs! / 1000)))
+        expect(await res.json()).toEqual(expect.objectContaining({ error: 'too_many_attempts' }))
+      }
     })
 
     it('keeps the counts of two apps apart', async () => {
