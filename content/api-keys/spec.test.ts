@@ -1,7 +1,8 @@
 // api-keys - the hidden spec.
 //
 // Wrong implementations this spec is built to catch:
-// - stores the key or its secret (as text, hex or base64) instead of only a hash
+// - stores the key or its secret (as text, hex or base64) instead of only a hash, or keeps a
+//   piece of it (a "hint" of its first 8 characters, a few of its bytes)
 // - shows the secret or the hash again: in GET /keys, GET /keys/:id, or a `key` field there
 // - forgets Cache-Control: no-store on the responses that carry a secret
 // - draws randomness from Math.random or crypto directly instead of options.randomBytes, or
@@ -21,7 +22,9 @@
 // - rotation with no overlap (old key dead at once), an endless overlap, an off-by-one at the
 //   end of the window (`<=`), or a new id for the rotated key
 // - a second rotation that keeps the oldest secret alive
+// - a rotation that resets createdAt (the key was created when it was first issued)
 // - keeps keys at module level, so a key issued by one app works at another
+import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import {
   build,
@@ -137,17 +140,82 @@ function encodings(key: string): string[] {
   ].filter((e) => e.length >= 16)
 }
 
-/** Every string inside a value (Uint8Arrays as hex and base64), for leak checks. */
-function strings(value: unknown, out: string[] = []): string[] {
+/** Every string inside a value (bytes as hex, base64 and text), for leak checks. */
+function strings(value: unknown, out: string[] = [], seen = new Set<unknown>()): string[] {
+  const bytes = (b: Uint8Array) => {
+    const buf = Buffer.from(b)
+    out.push(buf.toString('hex'), buf.toString('base64'), buf.toString('utf8'))
+  }
   if (typeof value === 'string') out.push(value)
-  else if (value instanceof Uint8Array)
-    out.push(
-      Buffer.from(value).toString('hex'),
-      Buffer.from(value).toString('base64'),
-      Buffer.from(value).toString('utf8'),
-    )
-  else if (value && typeof value === 'object') for (const v of Object.values(value)) strings(v, out)
+  else if (value instanceof Uint8Array) bytes(value)
+  else if (value instanceof ArrayBuffer) bytes(new Uint8Array(value))
+  else if (value && typeof value === 'object') {
+    if (seen.has(value)) return out
+    seen.add(value)
+    if (
+      Array.isArray(value) &&
+      value.length > 0 &&
+      value.every((n) => Number.isInteger(n) && n >= 0 && n <= 255)
+    ) {
+      bytes(Uint8Array.from(value as number[]))
+    }
+    const children =
+      value instanceof Map
+        ? [...value.keys(), ...value.values()]
+        : value instanceof Set
+          ? [...value]
+          : Object.values(value)
+    for (const v of children) strings(v, out, seen)
+  }
   return out
+}
+
+/**
+ * Every piece of a key's secret a store could keep without hashing it: any 8 characters in a
+ * row of its text, and any 6 bytes in a row (of its text, or of the bytes its base64url or hex
+ * stands for) as hex, base64 or base64url. Base64 of 6 bytes is 8 characters with no padding,
+ * so any longer run of bytes kept in base64 contains one of these, whatever its alignment.
+ * Hex pieces are matched in either letter case.
+ */
+function fragments(key: string): { text: string[]; hex: string[] } {
+  const secret = secretOf(key)
+  const text = new Set<string>()
+  const hex = new Set<string>()
+  for (let i = 0; i + 8 <= secret.length; i++) text.add(secret.slice(i, i + 8))
+  const sources = [Buffer.from(secret, 'utf8'), Buffer.from(secret, 'base64url')]
+  if (/^(?:[0-9a-f]{2})+$/i.test(secret)) sources.push(Buffer.from(secret, 'hex'))
+  for (const bytes of sources) {
+    for (let i = 0; i + 6 <= bytes.length; i++) {
+      const piece = bytes.subarray(i, i + 6)
+      hex.add(piece.toString('hex'))
+      text.add(piece.toString('base64'))
+      text.add(piece.toString('base64url'))
+    }
+  }
+  return { text: [...text], hex: [...hex] }
+}
+
+/**
+ * Expects the store to hold no piece of any of the keys' secrets (`fragments`), looking at every
+ * string in it. The hex SHA-256 of each secret is the one thing derived from it that may be
+ * there, so those digests are cut out first.
+ */
+function expectNoSecretIn(store: Map<string, KeyRecord>, keys: string[]) {
+  const digests = keys.map((k) => createHash('sha256').update(secretOf(k)).digest('hex'))
+  const leaves = strings(store).map((leaf) =>
+    digests.reduce((text, d) => text.split(d).join(' ').split(d.toUpperCase()).join(' '), leaf),
+  )
+  const lower = leaves.map((leaf) => leaf.toLowerCase())
+  for (const key of keys) {
+    const { text, hex } = fragments(key)
+    const found =
+      text.find((f) => leaves.some((leaf) => leaf.includes(f))) ??
+      hex.find((f) => lower.some((leaf) => leaf.includes(f)))
+    expect(
+      found,
+      `the store must keep no form of a secret, not even a piece of it (found ${found})`,
+    ).toBeUndefined()
+  }
 }
 
 const INHERITED = ['constructor', '__proto__', 'toString', 'hasOwnProperty']
@@ -242,16 +310,14 @@ describe('api-keys', () => {
   task(2, 'Keep only a hash, and list keys without secrets', () => {
     it('the store holds a record for the key, and no form of its secret', async () => {
       const s = setup()
-      const k = await issue(s, ['widgets:read'])
-      const record = s.store.get(k.id)
-      expect(record, 'options.store must hold the key under its id').toBeDefined()
-      const leaves = strings(record)
-      for (const form of encodings(k.key)) {
-        expect(
-          leaves.some((v) => v.includes(form)),
-          `the store must not keep the secret (found ${form})`,
-        ).toBe(false)
+      const keys = [await issue(s, ['widgets:read']), await issue(s), await issue(s)]
+      for (const k of keys) {
+        expect(s.store.get(k.id), 'options.store must hold the key under its id').toBeDefined()
       }
+      expectNoSecretIn(
+        s.store,
+        keys.map((k) => k.key),
+      )
     })
 
     it('GET /keys lists every key in creation order, without key, secret or hash', async () => {
@@ -439,12 +505,25 @@ describe('api-keys', () => {
     it('a key with both scopes lists what it created', async () => {
       const s = setup()
       const k = await issue(s, ['widgets:write', 'widgets:read'])
-      const name = s.rng.word()
-      expect(await s.api.post('/api/widgets', { ...bearer(k.key), json: { name } })).toHaveStatus(
-        201,
-      )
+      const names = [s.rng.word(), s.rng.word()]
+      const created: { id: unknown; name: unknown }[] = []
+      for (const name of names) {
+        const res = await s.api.post('/api/widgets', { ...bearer(k.key), json: { name } })
+        expect(res).toHaveStatus(201)
+        expect(res).toHaveJsonBody(
+          expect.objectContaining({
+            id: expect.toSatisfy((id) => typeof id === 'string' || typeof id === 'number'),
+            name,
+          }),
+        )
+        created.push(res.body as { id: unknown; name: unknown })
+      }
+      expect(created[0]!.id, 'each widget gets an id of its own').not.toEqual(created[1]!.id)
       const list = await s.api.get('/api/widgets', bearer(k.key))
-      expect(list).toHaveJsonBody([expect.objectContaining({ name })])
+      expect(list).toHaveJsonBody(
+        expect.arrayContaining(created.map(({ id, name }) => expect.objectContaining({ id, name }))),
+      )
+      expect(list.body, 'the list holds the two widgets created').toHaveLength(2)
     })
 
     it('scopes are compared exactly: near misses get 403', async () => {
@@ -486,6 +565,8 @@ describe('api-keys', () => {
       expect(res).toHaveEmptyBody()
       expectUnauthorized(await s.api.get('/api/key', bearer(k.key)))
       expectUnauthorized(await s.api.get('/api/widgets', bearer(k.key)))
+      // Deleted or kept as revoked, the record never holds the secret.
+      expectNoSecretIn(s.store, [k.key])
     })
 
     it('a revoked key is gone from GET /keys and GET /keys/:id; the others stay', async () => {
@@ -518,7 +599,10 @@ describe('api-keys', () => {
     it('POST /keys/:id/rotate answers 200 with a new key under the same id, no-store', async () => {
       const s = setup()
       const k = await issue(s, ['widgets:read'])
+      s.clock.advance(s.rng.int(1, 100_000))
+      const drawnBefore = s.sizes.reduce((sum, n) => sum + n, 0)
       const res = await s.api.post(`/keys/${k.id}/rotate`)
+      const drawn = s.sizes.reduce((sum, n) => sum + n, 0) - drawnBefore
       expect(res).toHaveStatus(200)
       expectNoStore(res)
       expect(res).toHaveJsonBody(
@@ -527,17 +611,28 @@ describe('api-keys', () => {
           name: k.name,
           scopes: k.scopes,
           key: expect.any(String),
+          // Rotation gives the key a new secret; the key was still created when it was issued.
+          createdAt: k.createdAt,
         }),
       )
       const { key } = res.body as Issued
       expect(key.startsWith(`${k.id}_`), 'the new key keeps the id as its prefix').toBe(true)
       expect(key, 'the new key has a new secret').not.toBe(k.key)
+      expect(secretOf(key), 'the new secret is at least 43 characters of A-Z a-z 0-9 _ -').toMatch(
+        /^[A-Za-z0-9_-]{43,}$/,
+      )
+      expect(drawn, 'bytes drawn from options.randomBytes for the new secret').toBeGreaterThanOrEqual(
+        32,
+      )
       const who = await s.api.get('/api/key', bearer(key))
       expect(who).toHaveJsonBody({ id: k.id, name: k.name, scopes: k.scopes })
       const list = await s.api.get('/keys')
       expect(list, 'the rotated key is listed once').toHaveJsonBody([
-        expect.objectContaining({ id: k.id }),
+        expect.objectContaining({ id: k.id, createdAt: k.createdAt }),
       ])
+      expect(await s.api.get(`/keys/${k.id}`)).toHaveJsonBody(
+        expect.objectContaining({ id: k.id, createdAt: k.createdAt }),
+      )
     })
 
     it('the old key works until the overlap ends, and not one millisecond longer', async () => {
@@ -575,6 +670,15 @@ describe('api-keys', () => {
       s.clock.advance(1)
       expectUnauthorized(await s.api.get('/api/key', bearer(second.key)))
       expect(await s.api.get('/api/key', bearer(third.key))).toHaveStatus(200)
+    })
+
+    it('after rotations the store holds no form of the old or the new secret', async () => {
+      const s = setup()
+      const k = await issue(s, ['widgets:read'])
+      const second = (await s.api.post(`/keys/${k.id}/rotate`)).body as Issued
+      s.clock.advance(s.rng.int(1, s.overlap - 1))
+      const third = (await s.api.post(`/keys/${k.id}/rotate`)).body as Issued
+      expectNoSecretIn(s.store, [k.key, second.key, third.key])
     })
 
     it('revoking a key inside its overlap window refuses the old and the new secret', async () => {

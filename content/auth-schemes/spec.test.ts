@@ -14,7 +14,10 @@
 // - matches the scheme word case-sensitively (`basic`, `TOKEN` rejected), or by prefix
 //   (`Tokenabc` taken for a Token header)
 // - lets a recognised scheme that fails fall through to the next one, ending in
-//   not_authenticated instead of authentication_failed
+//   not_authenticated instead of authentication_failed, or hands its credentials on to the
+//   schemes after it (`Bearer <a Token key>` signed in by Token when Token comes later)
+// - takes exactly one space after the scheme word (`Token  <key>` with two spaces fails)
+// - drops the bytes of Basic credentials that are not UTF-8 instead of failing on them
 // - ignores `options.schemes`: a scheme that is not configured still signs people in
 // - takes the credential with `split(' ')[1]`, so trailing words are ignored, or treats a bare
 //   `Token` / `Basic` header as no credentials
@@ -246,6 +249,18 @@ describe('auth-schemes', () => {
       }
     })
 
+    it('accepts one or more spaces between the Basic word and the credentials', async () => {
+      const w = world(random())
+      const api = appFor(w)
+      const a = w.accounts[0]!
+      for (const spaces of ['  ', '   ', ' '.repeat(random().int(4, 8))]) {
+        const value = basicHeader(a.username, a.password).replace(' ', spaces)
+        const res = await api.get('/api/me', auth(value))
+        expect(res).toHaveStatus(200)
+        expect(res).toHaveJsonBody({ user: a.username, scheme: 'basic' })
+      }
+    })
+
     it('hashes with the scrypt parameters given to createApp', async () => {
       // The same passwords hashed with other parameters: an app that ignores options.scrypt
       // gets one of the two worlds wrong.
@@ -296,6 +311,27 @@ describe('auth-schemes', () => {
         await appFor(w).get('/api/me', basic({ username: a!.username, password: b!.password })),
         w,
       )
+    })
+
+    it('credentials whose bytes are not UTF-8 answer 401 authentication_failed', async () => {
+      // Dropping the bad bytes would turn these back into the right username and password.
+      const rng = random()
+      const w = world(rng)
+      const a = w.accounts[0]!
+      const api = appFor(w)
+      const utf8 = (text: string) => Buffer.from(text, 'utf8')
+      const splice = (text: string, bad: number[]) => {
+        const at = rng.int(0, text.length)
+        return Buffer.concat([utf8(text.slice(0, at)), Buffer.from(bad), utf8(text.slice(at))])
+      }
+      for (const bad of [[0xff], [0x80], [0xc3], [0xed, 0xa0, 0x80], [0xc0, 0xba]]) {
+        for (const bytes of [
+          Buffer.concat([utf8(`${a.username}:`), splice(a.password, bad)]),
+          Buffer.concat([splice(a.username, bad), utf8(`:${a.password}`)]),
+        ]) {
+          expectFailed(await api.get('/api/me', auth(`Basic ${bytes.toString('base64')}`)), w)
+        }
+      }
     })
 
     it('an unknown user gets exactly the answer a wrong password gets', async () => {
@@ -377,6 +413,20 @@ describe('auth-schemes', () => {
       }
     })
 
+    it('accepts one or more spaces between the Token or Bearer word and the key', async () => {
+      const w = world(random())
+      const api = appFor(w)
+      for (const spaces of ['  ', '   ', ' '.repeat(random().int(4, 8))]) {
+        expect(await api.get('/api/me', auth(`Token${spaces}${w.tokenKey}`))).toHaveJsonBody({
+          user: w.tokenUser,
+          scheme: 'token',
+        })
+        expect(await api.get('/api/me', auth(`Bearer${spaces}${w.bearerToken}`))).toHaveJsonBody(
+          { user: w.bearerUser, scheme: 'bearer' },
+        )
+      }
+    })
+
     const bad: [string, (w: World) => string][] = [
       [
         'an unknown Token key',
@@ -442,6 +492,39 @@ describe('auth-schemes', () => {
         )
         expectFailed(await api.get('/api/me', auth(`Token ${w.tokenKey}?`)), w, schemes)
         expectFailed(await api.get('/api/me', auth(`Bearer ${w.bearerToken}?`)), w, schemes)
+      }
+    })
+
+    it("a failed scheme does not hand its credentials on, even when they are good for a later scheme", async () => {
+      // `Bearer <a Token key>` with Token after Bearer, `Token <Basic credentials>` with Basic
+      // after Token, ...: every pair of schemes, in both orders, next to each other or not.
+      const w = world(random())
+      const a = w.accounts[0]!
+      const word: Record<SchemeName, string> = { basic: 'Basic', token: 'Token', bearer: 'Bearer' }
+      const good: Record<SchemeName, string> = {
+        basic: Buffer.from(`${a.username}:${a.password}`, 'utf8').toString('base64'),
+        token: w.tokenKey,
+        bearer: w.bearerToken,
+      }
+      for (const named of ALL) {
+        for (const later of ALL) {
+          if (later === named) continue
+          const third = ALL.find((s) => s !== named && s !== later)!
+          for (const schemes of [
+            [named, later],
+            [named, third, later],
+            [third, named, later],
+          ] as SchemeName[][]) {
+            const api = appFor(w, schemes)
+            expectFailed(
+              await api.get('/api/me', auth(`${word[named]} ${good[later]}`)),
+              w,
+              schemes,
+            )
+            // The same credentials under their own word still sign in.
+            expect(await api.get('/api/me', auth(`${word[later]} ${good[later]}`))).toHaveStatus(200)
+          }
+        }
       }
     })
 
