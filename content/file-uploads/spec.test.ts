@@ -26,7 +26,17 @@
 //   non-ASCII, quotes or backslashes, or that mangles a plain ASCII name
 // - downloads looked up in a plain object (`/files/constructor` answers 200 or 500)
 import { describe, expect, it } from 'vitest'
-import { build, client, random, task, type Client, type Reply, type Rng } from '../../harness/spec-kit/index.ts'
+import {
+  build,
+  client,
+  random,
+  streamedRequest,
+  task,
+  type Client,
+  type Reply,
+  type Rng,
+  type StreamedRequest,
+} from '../../harness/spec-kit/index.ts'
 import { createApp, type StoredFile } from '../../exercises/file-uploads/app.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -158,28 +168,9 @@ async function uploadOk(s: Setup, upload: Upload): Promise<{ id: string; filenam
 // ---------------------------------------------------------------------------------------------
 // Streaming requests, sent straight to app.fetch so the spec can count what the app reads
 
-interface Counted {
-  request: Request
-  /** Bytes the app has pulled from the body so far. */
-  pulled: () => number
-}
-
 /** A request whose body is `bytes`, handed out `chunk` bytes at a time, and only when read. */
-function streamed(bytes: Uint8Array, chunk: number, headers: Record<string, string>): Counted {
-  let offset = 0
-  const stream = new ReadableStream<Uint8Array>(
-    {
-      pull(controller) {
-        if (offset >= bytes.length) return controller.close()
-        const piece = bytes.slice(offset, offset + chunk)
-        offset += piece.length
-        controller.enqueue(piece)
-      },
-    },
-    { highWaterMark: 0 }, // nothing is pulled before the app reads
-  )
-  const init = { method: 'POST', body: stream, duplex: 'half', headers } as RequestInit
-  return { request: new Request('http://localhost/files', init), pulled: () => offset }
+function streamed(bytes: Uint8Array, chunk: number, headers: Record<string, string>): StreamedRequest {
+  return streamedRequest('http://localhost/files', bytes, { chunk, headers })
 }
 
 /** The status and error of a response from app.fetch. */

@@ -51,6 +51,7 @@ import {
   type Client,
   type Reply,
   type Rng,
+  streamedRequest,
 } from '../../harness/spec-kit/index.ts'
 import { createApp, type HardenOptions } from '../../exercises/harden-an-api/app.ts'
 
@@ -172,27 +173,10 @@ async function streamed(
   body: string,
   headers: Record<string, string>,
 ): Promise<{ status: number; body: unknown; headers: Headers }> {
-  const bytes = new TextEncoder().encode(body)
-  const chunk = w.rng.int(100, 700)
-  let offset = 0
-  const stream = new ReadableStream<Uint8Array>(
-    {
-      pull(controller) {
-        if (offset >= bytes.length) return controller.close()
-        const piece = bytes.slice(offset, offset + chunk)
-        offset += piece.length
-        controller.enqueue(piece)
-      },
-    },
-    { highWaterMark: 0 },
-  )
-  const init = {
-    method: 'POST',
-    body: stream,
-    duplex: 'half',
+  const { request } = streamedRequest(`http://api.test${path}`, body, {
+    chunk: w.rng.int(100, 700),
     headers: { 'Content-Type': 'application/json', ...headers },
-  } as RequestInit
-  const request = new Request(`http://api.test${path}`, init)
+  })
   expect(request.headers.has('content-length'), 'the grader sends no Content-Length here').toBe(
     false,
   )
