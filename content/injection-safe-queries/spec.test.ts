@@ -16,7 +16,9 @@
 //   without checking (`1 OR 1=1`, `1e3`, `0x10`, `-1`, `5; DROP TABLE`), or limit bounds off
 //   by one
 // - pastes the :id of GET /api/products/:id into the text (`0 UNION SELECT ...` answers with a
-//   secret) or reads it with parseInt (`1abc` is product 1)
+//   secret) or reads it with parseInt (`1abc` is product 1) or with Number() and
+//   Number.isInteger (`0x3`, `3e0`, `3.0`, `%203` are product 3)
+// - accepts minPrice, maxPrice or limit with more than 9 digits (`0000000450`)
 // - runs the query with exec (several statements), so a payload can drop a table
 import { describe, expect, it } from 'vitest'
 import {
@@ -365,12 +367,30 @@ describe('injection-safe-queries', () => {
       expectTablesIntact(s)
     })
 
+    it('refuses minPrice and maxPrice of more than 9 digits, leading zeros counted', async () => {
+      const s = await setup()
+      const price = s.rng.pick(s.products).price
+      for (const field of ['minPrice', 'maxPrice']) {
+        for (const value of ['1234567890', `${price}`.padStart(10, '0'), '0'.repeat(10), `${'9'.repeat(12)}`]) {
+          await badStatus(s.list({ [field]: value }), field, `${field}=${value} (${value.length} digits)`)
+        }
+        for (const value of ['999999999', `${price}`.padStart(9, '0'), '000000000']) {
+          const query = { [field]: value }
+          expectProducts(await s.list(query), expected(s.products, query), `${field}=${value} (9 digits)`)
+        }
+      }
+      expectTablesIntact(s)
+    })
+
     it('takes limit from 1 to 100 and refuses anything else', async () => {
       const s = await setup()
       for (const limit of ['1', '100', '7']) {
         expectProducts(await s.list({ limit }), expected(s.products, { limit }), `limit=${limit}`)
       }
-      for (const limit of ['0', '101', '-1', 'abc', '5; DROP TABLE products', '10 OFFSET 2', '1e1']) {
+      for (const limit of ['000000005', '000000100']) {
+        expectProducts(await s.list({ limit }), expected(s.products, { limit }), `limit=${limit}`)
+      }
+      for (const limit of ['0', '101', '-1', 'abc', '5; DROP TABLE products', '10 OFFSET 2', '1e1', '0000000005', '0x10', '5.0', ' 5']) {
         await badStatus(s.list({ limit }), 'limit', `limit=${limit}`)
       }
       expectTablesIntact(s)
@@ -401,6 +421,33 @@ describe('injection-safe-queries', () => {
         expect(res, `GET /api/products/${raw}`).toHaveStatus(404)
         expect(res).toHaveJsonBody(expect.objectContaining({ error: 'not_found' }))
         expectNothingLeaked(s, res)
+      }
+    })
+
+    it('answers 404 for an :id that Number() reads as an integer but is not only digits', async () => {
+      const s = await setup()
+      const id = s.rng.pick(s.products).id
+      expect(await s.api.get(`/api/products/00${id}`), 'leading zeros are still digits').toHaveStatus(200)
+      const forms = [
+        `0x${id.toString(16)}`,
+        `0X${id.toString(16).toUpperCase()}`,
+        `0b${id.toString(2)}`,
+        `0o${id.toString(8)}`,
+        `${id}e0`,
+        `${id * 10}e-1`,
+        `${id}.0`,
+        `${id}.`,
+        `+${id}`,
+        ` ${id}`,
+        `${id} `,
+        `\t${id}`,
+        `\n${id}`,
+      ]
+      for (const raw of forms) {
+        const path = `/api/products/${encodeURIComponent(raw)}`
+        const res = await s.api.get(path)
+        expect(res, `GET ${path} (Number() reads ${Number(raw)})`).toHaveStatus(404)
+        expect(res).toHaveJsonBody(expect.objectContaining({ error: 'not_found' }))
       }
     })
   })

@@ -14,12 +14,16 @@
 //   forbidden characters silently instead of refusing; refuses the line feeds a bio may hold
 // - checks links with a regex (`/^https?:/i`) and stores them as typed instead of the parser's
 //   href, or accepts any scheme the parser knows (`javascript:`, `data:`), or is fooled by case
-//   or leading spaces
+//   or leading spaces; leaves the website's forbidden characters to `new URL`, which drops a tab
+//   or U+200B ("https://exa\tmple.com" stored as "https://example.com/"); takes "website": null
+//   for a website left out
 // - escapes only `<` and `>` (not `&`, quotes), or uses other entities than the README's
-// - keeps `<a href>` whatever its URL, keeps tags with other attributes or in upper case,
+// - keeps `<a href>` whatever its URL, or reads its URL without the whole link rule (untrimmed,
+//   or a line feed inside left for the parser to drop), keeps tags with other attributes or in upper case,
 //   keeps a closing tag that does not close the innermost open tag, or leaves tags open
 // - checks prototype keys only at the top of `settings`, or only `__proto__` (not
-//   `constructor`, `prototype`), or refuses any key that merely contains "proto"
+//   `constructor`, `prototype`), or refuses any key that merely contains "proto"; canonicalises
+//   settings keys (they are kept as sent); accepts arrays or null inside settings
 // - deep-merges with plain assignment onto the defaults object, so one user's settings leak
 //   into the next user's (or into the caller's object), or keeps the caller's defaults by
 //   reference
@@ -130,6 +134,30 @@ describe('input-sanitisation', () => {
       }
     })
 
+    it('refuses null for the optional members: optional means left out, not null', async () => {
+      const { post, valid, stored } = setup()
+      for (const website of [null, true, ['https://ex.com'], { href: 'https://ex.com' }]) {
+        await refused(post(valid({ website })), ['/website'], `the website ${JSON.stringify(website)}`)
+      }
+      await refused(post(valid({ bio: null })), ['/bio'], 'the bio null')
+      expect(await stored(), 'a refused body stores nothing').toEqual([])
+      expect((await created(post(valid()))).website, 'a website left out is stored as null').toBe(null)
+    })
+
+    it('refuses arrays and null inside settings, at their own pointer', async () => {
+      const { post, valid, rng } = setup()
+      const key = rng.word()
+      const cases: [Body, string[]][] = [
+        [{ [key]: ['a', 'b'] }, [`/settings/${key}`]],
+        [{ ui: { [key]: [] }, ok: 1 }, [`/settings/ui/${key}`]],
+        [{ ui: { a: { [key]: null } } }, [`/settings/ui/a/${key}`]],
+        [{ list: [{ x: 1 }], n: null }, ['/settings/list', '/settings/n']],
+      ]
+      for (const [settings, pointers] of cases) {
+        await refused(post(valid({ settings })), pointers, `settings ${JSON.stringify(settings)}`)
+      }
+    })
+
     it('escapes "~" as ~0 and "/" as ~1 in pointers, in that order', async () => {
       const { post, valid, rng } = setup()
       const [a, b] = [rng.word(), rng.word()]
@@ -222,6 +250,28 @@ describe('input-sanitisation', () => {
       await refused(post(valid({ settings: { motto: `${w}\u202Etxt.exe` } })), ['/settings/motto'])
     })
 
+    it('refuses forbidden characters in a website, also where the URL parser would drop them', async () => {
+      const { post, valid, rng } = setup()
+      const host = `${rng.word()}.example`
+      // new URL() silently removes a tab or line feed anywhere and maps U+200B, U+2060 and U+FEFF
+      // in a host to nothing, so "exa\tmple.com" would be read as "example.com".
+      const cases = [
+        `https://${host.slice(0, 2)}\t${host.slice(2)}`,
+        `https://${host.slice(0, 3)}\u200B${host.slice(3)}`,
+        `https://${host.slice(0, 1)}\u2060${host.slice(1)}`,
+        `https://${host}\uFEFF/`,
+        `https://${host}/a\nb`,
+        `https://${host}/a\rb`,
+        `https://${host}/a\u0085b`,
+        `https://${host}/\u202Etxt.exe`,
+        `https://${host}/a\u2066b\u2069`,
+        `https://${host}/?q=\u200F`,
+      ]
+      for (const website of cases) {
+        await refused(post(valid({ website })), ['/website'], `the website ${JSON.stringify(website)}`)
+      }
+    })
+
     it('counts lengths in code points: 30 emoji are a valid displayName, 31 are not', async () => {
       const { post, valid } = setup()
       expect((await created(post(valid({ displayName: '😀'.repeat(30) })))).displayName).toBe('😀'.repeat(30))
@@ -287,6 +337,7 @@ describe('input-sanitisation', () => {
         [`HTTP://${host.toUpperCase()}/a/../b?q=1#top`, `http://${host}/b?q=1#top`],
         [`  https://${host}/x y  `, `https://${host}/x%20y`],
         [`https:${host}`, `https://${host}/`],
+        [`\thttps://${host}/a\u200Db\n`, `https://${host}/a%E2%80%8Db`],
       ]
       for (const [website, href] of cases) {
         const user = await created(post(valid({ website })))
@@ -380,6 +431,20 @@ describe('input-sanitisation', () => {
       for (const [bio, html] of cases) expect(await bioHtml(bio), `the bio ${bio}`).toBe(html)
     })
 
+    it('reads an <a href> URL by the whole link rule: trimmed, no forbidden character, http(s)', async () => {
+      const cases: [string, string][] = [
+        ['<a href=" https://ex.com/a ">x</a>', '<a href="https://ex.com/a">x</a>'],
+        ['<a href="\u3000https://ex.com/\u3000">x</a>', '<a href="https://ex.com/">x</a>'],
+        ['<a href="https://ex.com/a\u00A0">x</a>', '<a href="https://ex.com/a">x</a>'],
+        ['<a href="\nhttps://ex.com/b\n">x</a>', '<a href="https://ex.com/b">x</a>'],
+        // The parser would drop the line feed and read "https://ex.com/"; the rule refuses it.
+        ['<a href="https://ex\n.com/">x</a>', '&lt;a href=&quot;https://ex\n.com/&quot;&gt;x&lt;/a&gt;'],
+        ['<a href="https://ex.com/a\nb">x</a>', '&lt;a href=&quot;https://ex.com/a\nb&quot;&gt;x&lt;/a&gt;'],
+        ['<a href=" javascript:alert(1)">x</a>', '&lt;a href=&quot; javascript:alert(1)&quot;&gt;x&lt;/a&gt;'],
+      ]
+      for (const [bio, html] of cases) expect(await bioHtml(bio), `the bio ${JSON.stringify(bio)}`).toBe(html)
+    })
+
     it('keeps a closing tag only when it closes the innermost open tag', async () => {
       expect(await bioHtml('<b><i>x</b></i>')).toBe('<b><i>x&lt;/b&gt;</i></b>')
       expect(await bioHtml('</b>x<i>y</i></i>')).toBe('&lt;/b&gt;x<i>y</i>&lt;/i&gt;')
@@ -465,6 +530,13 @@ describe('input-sanitisation', () => {
       const text = `{"username":"${username as string}","displayName":"${displayName as string}","__proto__":{"admin":true}}`
       await refused(postRaw(text), ['/__proto__'])
       expectUnpolluted()
+    })
+
+    it('keeps settings keys exactly as sent: keys are not canonicalised', async () => {
+      const { post, valid, rng } = setup(defaults())
+      const word = rng.word()
+      const settings = { ' theme': 'dark', [`e\u0301${word}`]: 1, [`${word}\t`]: true, ' __proto__': { x: 1 } }
+      expect((await created(post(valid({ settings })))).settings).toEqual({ ...defaults(), ...settings })
     })
 
     it('accepts keys that only look like prototype keys', async () => {

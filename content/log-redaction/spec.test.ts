@@ -5,7 +5,10 @@
 // - matches sensitive names exactly or case-sensitively: `new_password`, `Password`,
 //   `refreshToken`, `X-Api-Key` slip through
 // - redacts in place: the caller's object is changed (a handler would see "[REDACTED]")
-// - loops forever or throws on a cycle, or marks every repeated (non-cyclic) reference circular
+// - loops forever or throws on a cycle, or marks every repeated (non-cyclic) reference circular;
+//   tracks only objects as ancestors, so an array that contains itself recurses forever
+// - logs the parsed body whatever the Content-Type (text/plain, a form), or only for exactly
+//   `application/json` (not with `; charset=utf-8`)
 // - masks every long digit run (no Luhn check), misses cards written with spaces or dashes, or
 //   keeps the first four digits instead of the last four
 // - leaves emails in free text, or masks them without keeping the domain
@@ -177,6 +180,29 @@ describe('log-redaction', () => {
       const shared = { name }
       expect(redact({ x: shared, y: [shared] })).toEqual({ x: { name }, y: [{ name }] })
     })
+
+    it('tracks arrays as ancestors too: an array that holds itself is "[CIRCULAR]" there', () => {
+      const rng = random()
+      const [name, password] = [rng.word(), rng.word()]
+      const list: unknown[] = [name]
+      list.push(list)
+      expect(redact(list), 'an array that contains itself').toEqual([name, '[CIRCULAR]'])
+      const outer: unknown[][] = [[name]]
+      outer[0]!.push(outer)
+      expect(redact({ outer }), 'an array inside an array that holds the outer one').toEqual({
+        outer: [[name, '[CIRCULAR]']],
+      })
+      const holder: { items: unknown[] } = { items: [] }
+      holder.items.push({ owner: holder.items, password, back: holder })
+      expect(redact(holder), 'an array cycle through an object').toEqual({
+        items: [{ owner: '[CIRCULAR]', password: R, back: '[CIRCULAR]' }],
+      })
+      const tags = [name]
+      expect(redact({ a: tags, b: [tags, tags] }), 'a shared array is copied each time').toEqual({
+        a: [name],
+        b: [[name], [name]],
+      })
+    })
   })
 
   task(2, 'Mask card numbers and emails in strings', () => {
@@ -339,6 +365,44 @@ describe('log-redaction', () => {
       ])
       expect(s.entries[1]!.responseBody, 'a non-JSON response logs responseBody: null').toBe(null)
       expect(s.entries[0]!.requestBody, 'a request without a JSON body logs requestBody: null').toBe(null)
+    })
+
+    it('logs requestBody only for a JSON Content-Type, parameters allowed', async () => {
+      const s = setup()
+      const domain = s.email.split('@')[1]
+      const text = JSON.stringify({ email: s.email, password: s.secrets.password })
+      const send = (contentType: string) =>
+        s.api.post('/api/login', { body: text, headers: { 'Content-Type': contentType } })
+      const cases: [string, unknown][] = [
+        ['text/plain', null],
+        ['text/plain;charset=UTF-8', null],
+        ['application/x-www-form-urlencoded', null],
+        ['application/json; charset=utf-8', { email: `***@${domain}`, password: R }],
+        ['application/json;charset=utf-8', { email: `***@${domain}`, password: R }],
+        ['application/json', { email: `***@${domain}`, password: R }],
+      ]
+      for (const [contentType, requestBody] of cases) {
+        s.entries.length = 0
+        await send(contentType)
+        expect(onlyEntry(s).requestBody, `a JSON body sent as ${contentType}`).toEqual(requestBody)
+        expectNoSecret(s, JSON.stringify(s.entries), 'the log')
+      }
+    })
+
+    it('logs requestBody: null when a JSON Content-Type carries a body that is not JSON', async () => {
+      const s = setup()
+      const bodies = [`{"email":"${s.email}","password":`, 'not json', '']
+      for (const body of bodies) {
+        s.entries.length = 0
+        const path = `/api/${s.rng.word()}`
+        const res = await s.api.post(path, { body, headers: { 'Content-Type': 'application/json' } })
+        expect(res, `POST ${path}`).toHaveStatus(404)
+        expect(onlyEntry(s).requestBody, `the body ${JSON.stringify(body)}`).toBe(null)
+      }
+      s.entries.length = 0
+      const res = await s.api.post('/api/login', { body: bodies[0], headers: { 'Content-Type': 'application/json' } })
+      expect(res, 'the login route throws on a body it cannot parse').toHaveStatus(500)
+      expect(onlyEntry(s)).toEqual(expect.objectContaining({ status: 500, requestBody: null }))
     })
 
     it('plants secrets everywhere and finds none of them in the log', async () => {

@@ -61,6 +61,13 @@ function httpUrl(text: string): URL | null {
   return url.protocol === 'http:' || url.protocol === 'https:' ? url : null
 }
 
+/** The same link rule for an `<a href>` in a bio: trimmed, no forbidden character, http(s). */
+function hrefUrl(href: string): URL | null {
+  // The parser would silently drop a line feed inside the URL; the rule refuses it instead.
+  const clean = canonical(href)
+  return FORBIDDEN.test(clean) ? null : httpUrl(clean)
+}
+
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (ch) => ESCAPES[ch]!)
 
@@ -76,7 +83,7 @@ export function renderBio(bio: string): string {
   for (let at = 0; at < bio.length; ) {
     const match = bio[at] === '<' ? TAG.exec(bio.slice(at)) : null
     const [tag, opened, closed, href] = match ?? []
-    const url = href === undefined ? null : httpUrl(href)
+    const url = href === undefined ? null : hrefUrl(href)
     if (opened) {
       open.push(opened)
       out += tag
