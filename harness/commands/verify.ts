@@ -61,7 +61,7 @@ export async function verifyCommand(ctx: CommandContext, args: VerifyArgs = {}):
   const n = report.exercises.length
   const perExercise = n ? (report.seconds / n).toFixed(2) : '0'
   ctx.out.write(
-    `\n${failed ? c.red(`${failed} problem area(s) found.`) : c.green(`The course is sound: ${n} exercises verified.`)} ` +
+    `\n${failed ? c.red(`${failed} problem area(s) found.`) : c.green(`The course is sound: ${n} exercise${n === 1 ? '' : 's'} verified.`)} ` +
       c.dim(`${report.seconds.toFixed(1)} s (${perExercise} s per exercise)\n`),
   )
   const bad = report.exercises.filter((e) => e.problems.length).length
