@@ -8,6 +8,11 @@
 // - an empty page that still sends the tag batch with `IN ()` (a syntax error on PostgreSQL)
 // - a post without tags loses its `tags` member or gets null instead of []
 // - tags in insertion or id order instead of by name, or tags of one post given to another
+// - tags sorted without case (`COLLATE NOCASE`) or by locale (`localeCompare`) instead of
+//   SQLite's binary order
+// - the authors batched with their ids pasted into the IN list
+// - "fixed" by loading the whole authors table in one statement
+// - `:id` read with Number() (`+7`, ` 7`, `7.0`, `0x1f`, `7e0` find post 7)
 // - "fixed" by loading every tag link of every post in one statement (a fixed count, and a
 //   table read on every page)
 // - an author with many posts shown on one of them only, or the JOIN dropping posts
@@ -41,20 +46,23 @@ interface Shape {
   maxTags?: number
   /** Tag counts of the first posts, when a check needs a post with many or none. */
   fixed?: number[]
+  /** Tag names the check needs, added to the `tags` random ones. */
+  names?: string[]
 }
 
 /**
- * A fresh database: posts with ids of four digits and more (so a pasted id is visible in the
- * SQL), few authors (so each has many posts), tags whose ids do not follow their names, about
- * a third of the posts without tags, every table filled in a shuffled order.
+ * A fresh database: posts with ids of four digits and more and authors with ids of five (so a
+ * pasted id is visible in the SQL), few authors (so each has many posts), tags whose ids do not
+ * follow their names, about a third of the posts without tags, every table filled in a shuffled
+ * order.
  */
 async function setup(shape: Shape) {
   const rng = random()
   const { db, probe } = await database()
   probe.exec(SCHEMA)
-  const authors = Array.from({ length: shape.authors ?? 3 }, (_, i) => ({ id: i * 7 + rng.int(1, 6), name: `${cap(rng.word())} ${cap(rng.word())}` }))
-  const names = new Set<string>()
-  while (names.size < (shape.tags ?? 12)) names.add(rng.word(3, 9))
+  const authors = Array.from({ length: shape.authors ?? 3 }, (_, i) => ({ id: 50000 + i * 97 + rng.int(1, 90), name: `${cap(rng.word())} ${cap(rng.word())}` }))
+  const names = new Set<string>(shape.names)
+  while (names.size < (shape.tags ?? 12) + (shape.names?.length ?? 0)) names.add(rng.word(3, 9))
   const tagIds = rng.shuffle([...names].map((_, i) => i + 1))
   const tags = [...names].map((name, i) => ({ id: tagIds[i]!, name }))
   const postIds = Array.from({ length: shape.posts }, (_, i) => 1000 + i * 13 + rng.int(1, 12))
@@ -87,6 +95,8 @@ async function setup(shape: Shape) {
     title: p.title,
     publishedAt: p.publishedAt,
     author: { id: p.author.id, name: p.author.name },
+    // Binary order: JavaScript's default sort compares UTF-16 units, the same order as SQLite's
+    // bytes for these names (all below U+D800).
     tags: p.tags.map((t) => t.name).sort(),
   }))
   const api = client(build(createApp, { db }))
@@ -107,11 +117,11 @@ async function page(s: Setup, limit: number, offset = 0) {
 
 const mentioning = (statements: readonly { sql: string }[], table: RegExp) => statements.filter((s) => table.test(s.sql))
 
-/** No statement carries one of these post ids in its text: they must be bound. */
-function expectIdsBound(statements: readonly { sql: string }[], posts: Post[]) {
+/** No statement carries one of these ids in its text: they must be bound. */
+function expectIdsBound(statements: readonly { sql: string }[], rows: readonly { id: number }[], what = 'post') {
   for (const { sql } of statements) {
-    for (const { id } of posts) {
-      expect(new RegExp(`\\b${id}\\b`).test(sql), `the post id ${id} is pasted into the SQL text: ${sql}`).toBe(false)
+    for (const { id } of rows) {
+      expect(new RegExp(`\\b${id}\\b`).test(sql), `the ${what} id ${id} is pasted into the SQL text: ${sql}`).toBe(false)
     }
   }
 }
@@ -154,6 +164,24 @@ describe('n-plus-one', () => {
       const s = await setup({ posts: 25, authors: 2 })
       await page(s, 25)
     })
+
+    it('reads the authors of the page only, not every author', async () => {
+      const s = await setup({ posts: 60, authors: 40, maxTags: 3 })
+      for (const limit of [1, 3]) {
+        const { statements, posts } = await page(s, limit, s.rng.int(0, 50))
+        expectOnlyThePage(s.probe, statements, posts)
+      }
+    })
+
+    it('binds the author ids, if it reads the authors in a batch', async () => {
+      const s = await setup({ posts: 30, authors: 12 })
+      const { statements, posts } = await page(s, s.rng.int(5, 10), s.rng.int(0, 10))
+      expectIdsBound(statements, posts.map((p) => p.author), 'author')
+      s.probe.clear()
+      const post = s.rng.pick(s.expected)
+      expect(await s.api.get(`/api/posts/${post.id}`)).toHaveJsonBody(post)
+      expectIdsBound(s.probe.statements(), [post.author], 'author')
+    })
   })
 
   task(2, 'Batch the tags with one IN list', () => {
@@ -181,6 +209,16 @@ describe('n-plus-one', () => {
       const s = await setup({ posts: 12, tags: 15, fixed: [0, 9, 0, 7, 0] })
       await page(s, 5)
       await page(s, 12)
+    })
+
+    it('sorts tags in binary order: capitals before lower case, accented letters after both', async () => {
+      // Binary: Apple, Zig, api, eclair, zebra, Éclair, Émile, ángel. NOCASE puts api before
+      // Zig; localeCompare puts Éclair next to eclair.
+      const names = ['Zig', 'api', 'Éclair', 'eclair', 'Apple', 'zebra', 'Émile', 'ángel']
+      const s = await setup({ posts: 8, tags: 6, names, fixed: [14, 0, 9, 14] })
+      await page(s, 8)
+      const post = s.expected[0]!
+      expect(await s.api.get(`/api/posts/${post.id}`), 'the detail sorts the same way').toHaveJsonBody(post)
     })
 
     it('answers an empty page with { "data": [] } and sends no IN ()', async () => {
@@ -217,7 +255,14 @@ describe('n-plus-one', () => {
     it('GET /api/posts/:id answers 404 for an id no post has and for a non-digit id', async () => {
       const s = await setup({ posts: 4 })
       const missing = s.expected[3]!.id + 1
-      for (const path of [`/api/posts/${missing}`, '/api/posts/abc', `/api/posts/${s.expected[0]!.id}x`]) {
+      const id = s.expected[0]!.id
+      const digits = String(id)
+      // Number() reads every one of these as the id: none of them is digits.
+      const loose = [
+        `+${id}`, `%20${id}`, `${id}%20`, `${id}.0`, `${id}.`, `${id}e0`, `${digits[0]}.${digits.slice(1)}e${digits.length - 1}`,
+        `0x${id.toString(16)}`, `0o${id.toString(8)}`, `0b${id.toString(2)}`,
+      ]
+      for (const path of [`/api/posts/${missing}`, '/api/posts/abc', `/api/posts/${id}x`, ...loose.map((raw) => `/api/posts/${raw}`)]) {
         const res = await s.api.get(path)
         expect(res, `GET ${path}`).toHaveStatus(404)
         expect(res).toHaveJsonBody(expect.objectContaining({ error: 'not_found' }))

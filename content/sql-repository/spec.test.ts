@@ -9,6 +9,8 @@
 //   or records it after the migration's COMMIT, or runs no transaction at all: a migration
 //   that fails half way (or whose version write fails) leaves a column behind and the next
 //   start fails on it
+// - runs every pending migration in one transaction: a failing migration 2 also undoes
+//   migration 1, which had succeeded
 // - catches a failed migration without ROLLBACK (the transaction stays open) or swallows it
 //   (createApp succeeds on a half-migrated database)
 // - runs against a database newer than it knows instead of refusing it
@@ -18,6 +20,7 @@
 //   extra columns; or maps NULL years to 0 or undefined (the member disappears)
 // - pastes limit, offset or the id into the SQL text instead of binding them; lists with one
 //   statement per row
+// - reads `:id` with Number() (`+7`, ` 7`, `7.0`, `0x7`, `7e0` find book 7)
 // - stores inPrint as anything but 0/1, or a missing year as anything but NULL
 // - keeps SQL in the routes: a repository passed in through `books` is ignored
 // - turns a duplicate isbn into a 500, or checks with a SELECT first and never handles the
@@ -115,6 +118,15 @@ function expectBound(probe: DatabaseProbe, value: string | number, what: string)
   ).toBe(true)
 }
 
+/** Spellings of `id` that Number() reads as the id and that are not digits. */
+function looseIds(id: number): string[] {
+  const digits = String(id)
+  return [
+    `+${id}`, `%20${id}`, `${id}%20`, `${id}.0`, `${id}.`, `${id}e0`, `${digits[0]}.${digits.slice(1)}e${digits.length - 1}`,
+    `0x${id.toString(16)}`, `0o${id.toString(8)}`, `0b${id.toString(2)}`,
+  ]
+}
+
 /** A repository in memory that records its calls: proof that the routes use what they are given. */
 function fakeRepository(rng: Rng) {
   const calls: [string, unknown][] = []
@@ -201,6 +213,19 @@ describe('sql-repository', () => {
       expect(columns(probe)).toEqual(LATEST)
     })
 
+    it('runs each pending migration in its own transaction, so a failed migration 2 keeps migration 1', async () => {
+      for (const failing of [/CREATE\s+INDEX/i, /user_version\s*=\s*2/i]) {
+        const { db, probe } = await database()
+        probe.failWhen(failing)
+        expect(() => build(createApp, { db }), `createApp on a new database throws when migration 2 fails (${failing})`).toThrow()
+        expect(version(probe), 'migration 1 committed on its own: the version is 1, not 0').toBe(1)
+        expect(columns(probe), 'the books table of migration 1 is there, without migration 2\'s column').toEqual(LATEST.filter((c) => c !== 'in_print'))
+        expect(() => build(createApp, { db }), 'the next start runs migration 2 only').not.toThrow()
+        expect(version(probe)).toBe(2)
+        expect(columns(probe)).toEqual(LATEST)
+      }
+    })
+
     it('refuses a database whose version is newer than the app knows', async () => {
       const { db, probe } = await database()
       probe.exec(`${V1} ALTER TABLE books ADD COLUMN in_print INTEGER NOT NULL DEFAULT 1; PRAGMA user_version = 3;`)
@@ -266,7 +291,7 @@ describe('sql-repository', () => {
       expect(res).toHaveStatus(200)
       expect(res).toHaveJsonBody({ ...books[1], id })
       expectBound(probe, id, 'the id')
-      for (const path of [`/api/books/${id + 1}`, '/api/books/abc', `/api/books/${id}x`]) {
+      for (const path of [`/api/books/${id + 1}`, '/api/books/abc', `/api/books/${id}x`, ...looseIds(id).map((raw) => `/api/books/${raw}`)]) {
         const missing = await api.get(path)
         expect(missing, `GET ${path}`).toHaveStatus(404)
         expect(missing).toHaveJsonBody(expect.objectContaining({ error: 'not_found' }))
@@ -330,6 +355,10 @@ describe('sql-repository', () => {
       const { probe, rng, api } = await setup()
       const books = seed(probe, rng, 3)
       const gone = rng.pick(books)
+      for (const raw of looseIds(gone.id)) {
+        expect(await api.delete(`/api/books/${raw}`), `DELETE /api/books/${raw}: not digits`).toHaveStatus(404)
+      }
+      expect(probe.query('SELECT count(*) AS n FROM books')[0], 'an :id that is not digits deletes nothing').toEqual({ n: books.length })
       const res = await api.delete(`/api/books/${gone.id}`)
       expect(res).toHaveStatus(204)
       expect(probe.query('SELECT id FROM books ORDER BY id').map((r) => r.id)).toEqual(books.filter((b) => b !== gone).map((b) => b.id))
