@@ -343,7 +343,9 @@ describe('slow-endpoint-profiling', () => {
       const unknown = await dashboard(w, api, w.userId + 1000)
       expect(unknown.reply, 'a user the profile service answers undefined for').toHaveStatus(404)
       expect(unknown.reply).toHaveJsonBody(expect.objectContaining({ error: 'not_found' }))
-      for (const path of ['/api/dashboard/abc', `/api/dashboard/${w.userId}x`, '/api/dashboard/-1']) {
+      // Ten digits is one more than an id may have: refused before any service is called.
+      const tooLong = `/api/dashboard/${String(w.userId).padStart(10, '1')}`
+      for (const path of ['/api/dashboard/abc', `/api/dashboard/${w.userId}x`, '/api/dashboard/-1', tooLong]) {
         w.calls.length = 0
         const reply = await drive(w, () => api.get(path))
         expect(reply, `GET ${path}`).toHaveStatus(404)
