@@ -8,6 +8,8 @@
 // - an index on the bare email column while the query compares lower(email) (or an index on
 //   lower(email) while the query says COLLATE NOCASE): the index cannot serve it, SQLite scans
 // - "fixes" the scan by comparing email = ? exactly: the lookup is no longer case-insensitive
+// - compares email LIKE ? (it ignores case and searches a NOCASE index): _ and % in the address
+//   act as wildcards, so ada_3@... also finds Ada.3@..., and % finds everyone
 // - a single-column index on status: the search finds the rows, then sorts them in a temp B-tree
 // - the compound index in the wrong order, (created_at, status): the date range is searched, or
 //   the whole index walked, and status is filtered row by row
@@ -206,6 +208,40 @@ describe('indexes-and-plans', () => {
         }
       }
       expectData(await s.api.get(`/api/customers${qs({ email: 'nobody@example.com' })}`), [], 'an unknown email')
+    })
+
+    it('matches _ and % in an address as themselves, never as wildcards', async () => {
+      const s = await setup()
+      const row = customer(s.probe, s.rng.int(1, s.customers))
+      // Ada.3@Example.com, and two neighbours that differ only where LIKE's wildcards would match.
+      const [local, domain] = row.email.split('@') as [string, string]
+      const [name, number] = local.split('.') as [string, string]
+      const underscore = { id: s.customers + 1, email: `${name}_${number}@${domain}`, name: 'Underscore' }
+      const percent = { id: s.customers + 2, email: `${name}%${number}@${domain}`, name: 'Percent' }
+      s.probe.exec(
+        `INSERT INTO customers (id, email, name) VALUES ${[underscore, percent]
+          .map((c) => `(${c.id}, '${c.email}', '${c.name}')`)
+          .join(', ')}`,
+      )
+      const cases: [string, unknown[]][] = [
+        [flipCase(underscore.email), [underscore]],
+        [underscore.email.toLowerCase(), [underscore]],
+        [flipCase(percent.email), [percent]],
+        [row.email, [row]],
+        [flipCase(row.email), [row]],
+        [`${name}_${number}@${domain}`.replace(/[0-9]/g, '_'), []],
+        [`${name}.${'_'.repeat(number.length)}@${domain}`, []],
+        [`${name}%@${domain}`, []],
+        [`%${number}@${domain}`, []],
+        ['_'.repeat(row.email.length), []],
+        ['%', []],
+        ['%%', []],
+        ['_', []],
+      ]
+      for (const [email, want] of cases) {
+        const label = want.length ? `belongs to ${JSON.stringify(want[0])} alone` : 'belongs to nobody'
+        expectData(await s.api.get(`/api/customers${qs({ email })}`), want, `GET /api/customers?email=${email}: the address ${label}`)
+      }
     })
 
     it('looks the email up with an index search, not a scan', async () => {

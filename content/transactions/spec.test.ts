@@ -20,6 +20,9 @@
 // - transfers that do not bump the accounts' versions (an ETag read before them still matches)
 // - no ETag, a weak or unquoted ETag; PATCH without If-Match accepted instead of 428; a stale,
 //   weak (W/"3") or differently spelled ("03") If-Match accepted instead of 412
+// - PATCH of an unknown account answered 412 (the UPDATE changed no row) or 428 instead of 404;
+//   the owner validated before the If-Match header is looked at (422 instead of 428)
+// - a whitespace-only owner accepted
 // - reads the version, awaits the body, then writes without checking the version again: two
 //   PATCHes sent at once with the same ETag both win (a lost update)
 // - keeps accounts or versions in module-level state instead of the database
@@ -226,6 +229,27 @@ describe('transactions', () => {
       expectUnchanged(s, before, 'after refused ids')
     })
 
+    it('names one of the wrong fields when several are wrong, and writes nothing', async () => {
+      const s = await setup()
+      const before = snapshot(s.probe)
+      const cases: [Record<string, unknown>, string[]][] = [
+        [{ from: String(s.from.id), to: null, amount: 1.5 }, ['from', 'to', 'amount']],
+        [{ to: -s.to.id, amount: 0 }, ['from', 'to', 'amount']],
+        [{ from: s.from.id, to: s.to.id + 0.5, amount: '100' }, ['to', 'amount']],
+        [{ from: s.from.id, to: s.from.id, amount: 0 }, ['to', 'amount']],
+        [{ from: s.from.id, to: s.from.id, amount: s.from.balance + 1 }, ['to']],
+      ]
+      for (const [body, fields] of cases) {
+        const res = await s.transfer(body)
+        const why = `POST /api/transfers ${JSON.stringify(body)}`
+        expect(res, why).toHaveStatus(422)
+        expect(res, why).toHaveJsonBody(expect.objectContaining({ error: 'validation_failed' }))
+        const field = (res.body as { field?: unknown }).field
+        expect(fields.includes(field as string), `${why}: "field" is ${JSON.stringify(field)}, not one of the wrong fields ${fields.join(', ')}`).toBe(true)
+      }
+      expectUnchanged(s, before, 'after transfers with several wrong fields')
+    })
+
     it('refuses a transfer to the same account with 422', async () => {
       const s = await setup()
       const before = snapshot(s.probe)
@@ -314,7 +338,56 @@ describe('transactions', () => {
       const res = await patch(s, s.from.id, { owner: s.rng.word() })
       expect(res, 'PATCH without If-Match').toHaveStatus(428)
       expect(res).toHaveJsonBody(expect.objectContaining({ error: 'precondition_required' }))
+      // A missing If-Match comes before the owner's validation: 428, not 422.
+      for (const json of [{ owner: '' }, { owner: 7 }, {}, ['x'], 'text']) {
+        const bad = await patch(s, s.to.id, json)
+        expect(bad, `PATCH ${JSON.stringify(json)} without If-Match`).toHaveStatus(428)
+        expect(bad).toHaveJsonBody(expect.objectContaining({ error: 'precondition_required' }))
+      }
       expectUnchanged(s, before, 'after the 428')
+    })
+
+    it('answers 404 to a PATCH of an unknown account, whatever its If-Match and body', async () => {
+      const s = await setup()
+      const before = snapshot(s.probe)
+      const owner = s.rng.word()
+      const cases: [unknown, string | undefined][] = [
+        [{ owner }, '"1"'],
+        [{ owner }, `"${s.from.version}"`],
+        [{ owner }, `"${s.rng.int(1, 9)}"`],
+        [{ owner }, undefined],
+        [{ owner }, `W/"${s.from.version}"`],
+        [{ owner: '' }, '"1"'],
+        [{ owner: '' }, undefined],
+        [['x'], `"${s.from.version}"`],
+      ]
+      for (const [json, tag] of cases) {
+        const res = await patch(s, s.unknownId, json, tag)
+        const why = `PATCH /api/accounts/${s.unknownId} (no such account) ${JSON.stringify(json)}, ${tag === undefined ? 'no If-Match' : `If-Match: ${tag}`}`
+        expect(res, why).toHaveStatus(404)
+        expect(res, why).toHaveJsonBody(expect.objectContaining({ error: 'not_found' }))
+      }
+      expectUnchanged(s, before, 'after PATCHes of an unknown account')
+    })
+
+    it('refuses an owner that is not a string with a non-whitespace character with 422', async () => {
+      const s = await setup()
+      const before = snapshot(s.probe)
+      const tag = `"${s.from.version}"`
+      for (const json of [{ owner: '' }, { owner: ' ' }, { owner: '   ' }, { owner: '\t\n ' }, { owner: 42 }, { owner: null }, { owner: true }, { owner: ['x'] }, {}, ['x'], 'text', 7, null]) {
+        const res = await patch(s, s.from.id, json, tag)
+        const why = `PATCH ${JSON.stringify(json)} with the current ETag`
+        expect(res, why).toHaveStatus(422)
+        expect(res, why).toHaveJsonBody(expect.objectContaining({ error: 'validation_failed', field: 'owner' }))
+      }
+      const raw = await s.api.patch(`/api/accounts/${s.from.id}`, {
+        body: '{"owner": ',
+        headers: { 'Content-Type': 'application/json', 'If-Match': tag },
+      })
+      expect(raw, 'PATCH with a body that is not JSON, and the current ETag').toHaveStatus(422)
+      expect(raw).toHaveJsonBody(expect.objectContaining({ error: 'validation_failed', field: 'owner' }))
+      expectUnchanged(s, before, 'after the refused owners')
+      expect(await patch(s, s.from.id, { owner: s.rng.word() }, tag), 'then a valid owner with the same ETag').toHaveStatus(200)
     })
 
     it('answers 412 to a stale, weak or differently spelled ETag and changes nothing', async () => {
