@@ -379,6 +379,7 @@ describe('horizontal-scaling', () => {
       const sid = await s.login(s.alice)
       const [id] = s.rng.pick([...s.db.notes])
       for (const via of [0, 1, 2]) await s.send('GET', `/api/notes/${id}`, { sid, via })
+      expect(s.db.calls.getNote, 'one read before the update').toBe(1)
       const writer = s.rng.int(0, 2)
       const text = `edited-${s.rng.word()}`
       const put = await s.send('PUT', `/api/notes/${id}`, { sid, via: writer, json: { text } })
@@ -388,7 +389,12 @@ describe('horizontal-scaling', () => {
         const res = await s.send('GET', `/api/notes/${id}`, { sid, via })
         expect(res, `instance ${via + 1} after the update on instance ${writer + 1}`).toHaveJsonBody({ id, text })
       }
-      expect(s.db.calls.getNote, 'one read before the update, one after').toBe(2)
+      // Deleting the entry costs one read after the update; storing the updated note in the
+      // shared store (write-through) costs none. Either is fine: the contract is the new text.
+      expect(
+        s.db.calls.getNote - 1,
+        'database reads for the three GETs after the update (the note is shared again at once)',
+      ).toBeLessThanOrEqual(1)
     })
 
     it('lets a cached note expire after cacheTtlSeconds', async () => {

@@ -5,8 +5,8 @@
 //   on the same store misses; or at module level: two apps on two stores share entries
 // - keys by path alone (every category gets the first category's list), or by the raw query
 //   string (?a=1&b=2 and ?b=2&a=1 are two entries, two database reads)
-// - leaves the language out of the key (a German client gets the English name), or forgets
-//   Vary: Accept-Language
+// - leaves the language out of the key of a product or of the list (a German client gets the
+//   English names), or forgets Vary: Accept-Language
 // - leaves the user out of the key of private data: the second user gets the first one's orders
 // - stores entries without a TTL, with the same TTL for every entry (random() read once when
 //   the app is built, or never), with jitter on one side only (ttl * (1 + j * r)), or outside
@@ -14,7 +14,9 @@
 // - invalidates nothing on a write, only the product's own entry in the language of the write,
 //   only the product and not the lists that contain it, or everything (one global generation:
 //   every other product misses too)
-// - invalidates before the write has committed: a read in between refills the old data
+// - invalidates before the write has committed: a read in between refills the old data; or
+//   answers the write before the store has taken the invalidation (the incr not awaited): the
+//   next GET still finds the old entry while a slow store is applying it
 // - lets a read that started before a write put its older result where later reads find it
 //   (delete-then-refill race), or lets a read that starts after the write join the older
 //   in-flight read
@@ -69,6 +71,7 @@ class FakeStore {
   readonly misuse: string[] = []
   readonly failing = new Set<StoreKind>()
   readonly hanging = new Set<StoreKind>()
+  private holding: { kinds: readonly StoreKind[]; gates: (() => void)[] } | null = null
   private readonly data = new Map<string, { value: string; expiresAt: number }>()
 
   constructor(private readonly clock: FakeClock) {}
@@ -80,6 +83,27 @@ class FakeStore {
   up(): void {
     this.failing.clear()
     this.hanging.clear()
+  }
+
+  /**
+   * Slow, not down: from now on, each call of these kinds takes effect (and answers) only when
+   * the spec lets it through, one at a time. The spec's timer does not run out meanwhile
+   * (`slowStore` in setup).
+   */
+  hold(kinds: readonly StoreKind[]) {
+    const holding = { kinds, gates: [] as (() => void)[] }
+    this.holding = holding
+    return {
+      /** Calls held right now. */
+      pending: () => holding.gates.length,
+      /** Lets the latest held call through. */
+      releaseLast: () => holding.gates.pop()?.(),
+      /** Lets every held call through and stops holding. */
+      releaseAll: () => {
+        if (this.holding === holding) this.holding = null
+        for (const gate of holding.gates.splice(0)) gate()
+      },
+    }
   }
 
   get(key: string): Promise<string | null> {
@@ -120,12 +144,16 @@ class FakeStore {
 
   private async op<T>(kind: StoreKind, run: () => T): Promise<T> {
     this.calls[kind]++
+    const held = this.holding?.kinds.includes(kind)
+      ? new Promise<void>((resolve) => this.holding!.gates.push(resolve))
+      : undefined
     await turns(2)
     if (this.hanging.has(kind)) return new Promise<T>(() => {})
     if (this.failing.has(kind)) {
       await turns(1)
       throw new Error('cache store unavailable: connection refused')
     }
+    if (held) await held
     const result = run()
     await turns(2)
     return result
@@ -246,6 +274,8 @@ interface SetupOptions {
   random?: () => number
   store?: FakeStore
   clock?: FakeClock
+  /** The store may be slow but is never given up on: sleep(storeTimeoutMs) never resolves. */
+  slowStore?: boolean
 }
 
 function setup(rng: Rng, options: SetupOptions = {}) {
@@ -286,6 +316,7 @@ function setup(rng: Rng, options: SetupOptions = {}) {
   const storeTimeoutMs = 5000
   const sleep = (ms: number) => {
     sleeps.push(ms)
+    if (options.slowStore) return new Promise<void>(() => {}) // the deadline is never reached
     return turns(40) // long after any answer of a working store, no real time at all
   }
   let r = rng.next()
@@ -448,6 +479,29 @@ describe('server-cache', () => {
       expect(list).toHaveJsonBody({ products: expectedList(s.db, order[0]!) })
     })
 
+    it('answers each language its own list, one entry per language however it is spelled', async () => {
+      const s = setup(random())
+      const category = s.rng.pick(CATEGORIES)
+      const sort = s.rng.pick(['name', 'price'] as const)
+      const queries = [
+        { path: '/api/products', category: undefined, sort: 'id' as const },
+        { path: `/api/products?sort=${sort}&category=${category}`, category, sort },
+      ]
+      for (const query of queries) {
+        const order = s.rng.shuffle(LANGS)
+        for (const [i, l] of [...order, ...order].entries()) {
+          const res = await s.get(query.path, s.lang(l))
+          expect(res, `${query.path} in ${l}`).toHaveJsonBody({
+            products: expectedList(s.db, l, query.category, query.sort),
+          })
+          expectCache(res, i < 3 ? 'MISS' : 'HIT', `${query.path} in ${l}, ${i < 3 ? 'first' : 'second'} time`)
+          const vary = (res.headers.vary ?? '').split(',').map((v) => v.trim().toLowerCase())
+          expect(vary, 'the Vary header of the list must name Accept-Language').toContain('accept-language')
+        }
+      }
+      expect(s.db.reads, 'two lists in three languages, each asked twice').toBe(6)
+    })
+
     it('never serves one user the orders cached for another', async () => {
       const s = setup(random())
       const [a, b] = s.rng.shuffle(s.users)
@@ -520,11 +574,12 @@ describe('server-cache', () => {
         random: () => 0.5, storeTimeoutMs: 50, sleep: () => Promise.resolve(),
       }
       const bad = [
-        { ttlSeconds: 0 }, { ttlSeconds: -5 }, { ttlSeconds: Number.NaN }, { jitter: 1 },
-        { jitter: -0.1 }, { jitter: Number.NaN }, { storeTimeoutMs: 0 },
+        { ttlSeconds: 0 }, { ttlSeconds: -5 }, { ttlSeconds: Number.NaN }, { ttlSeconds: Infinity },
+        { jitter: 1 }, { jitter: -0.1 }, { jitter: Number.NaN }, { storeTimeoutMs: 0 },
+        { storeTimeoutMs: -1 }, { storeTimeoutMs: Infinity },
       ]
       for (const change of bad) {
-        expect(() => createApp({ ...base, ...change }), `createApp with ${inspect(change)}`).toThrow()
+        expect(() => createApp({ ...base, ...change }), `createApp with ${inspect(change)} throws an Error`).toThrow(Error)
       }
       expect(() => createApp({ ...base, jitter: 0 }), 'jitter 0 means no jitter').not.toThrow()
     })
@@ -602,6 +657,57 @@ describe('server-cache', () => {
       expect(await put).toHaveStatus(204)
       const after = await s.get(`/api/products/${id}`)
       expect(after, 'the first GET after the PUT answered').toHaveJsonBody(s.db.product(id, 'en'))
+    })
+
+    it('answers a write only once the invalidation is done, however slowly the store takes it', async () => {
+      const rng = random()
+      for (const method of rng.shuffle(['PUT', 'DELETE'] as const)) {
+        const s = setup(rng, { slowStore: true })
+        const id = s.rng.pick(s.ids)
+        const { category } = s.db.rows.get(id)!
+        const paths = [`/api/products/${id}`, '/api/products', `/api/products?category=${category}`]
+        for (const path of paths) await s.get(path)
+        // From here the store takes its time over every invalidation call (incr or del), within
+        // the deadline, and lets them through one at a time, the latest first: the write's answer
+        // must wait for all of them, or the next GET finds old entries.
+        const held = s.store.hold(['incr', 'del'])
+        let answered = false
+        const write = Promise.resolve(
+          method === 'PUT'
+            ? s.app.request(`/api/products/${id}/price`, {
+                method, headers: { 'Content-Type': 'application/json' },
+                body: JSON.stringify({ price: s.db.rows.get(id)!.price + s.rng.int(1, 500) }),
+              })
+            : s.app.request(`/api/products/${id}`, { method }),
+        ).then((res: Response) => ((answered = true), res))
+        const written = () => (method === 'PUT' ? s.db.calls.setPrice : s.db.calls.deleteProduct) === 1
+        await until(written, `the ${method} to reach the database`)
+        await turns(80) // the write commits; an app that does not wait for the store answers now
+        while (!answered && held.pending() > 0) {
+          held.releaseLast()
+          await turns(80)
+        }
+        const early = held.pending() // invalidation calls the store has not taken yet
+        if (!answered) held.releaseAll() // a write that makes its calls one after another
+        expect((await write).status, `the ${method}`).toBe(204)
+        const why = early > 0
+          ? `answered with ${early} invalidation call(s) still on their way to the store`
+          : 'answered'
+        for (const path of paths) {
+          const res = await s.get(path)
+          if (path === paths[0] && method === 'DELETE') {
+            expect(res, `GET ${path}: the ${method} ${why}`).toHaveStatus(404)
+          } else if (path === paths[0]) {
+            expect(res, `GET ${path}: the ${method} ${why}`).toHaveJsonBody(s.db.product(id, 'en'))
+          } else {
+            const filter = path.includes('category') ? category : undefined
+            expect(res, `GET ${path}: the ${method} ${why}`).toHaveJsonBody({
+              products: expectedList(s.db, 'en', filter),
+            })
+          }
+        }
+        held.releaseAll()
+      }
     })
 
     it('never lets a read that started before a write serve or store its older result after it', async () => {
