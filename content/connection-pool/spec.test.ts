@@ -6,7 +6,9 @@
 // - no cap (opens a connection whenever none is idle), or counts a connection only once its
 //   connect has resolved, so every request arriving during a slow handshake opens one more
 // - puts a released connection in the idle list while requests are queued, serves the queue
-//   last-in first-out, or opens a new connection for a waiter while one is being freed
+//   last-in first-out, or opens a new connection for a waiter while one is being freed; or parks a
+//   released connection in the idle list and wakes the first waiter to take it a moment later
+//   (an acquire() made right after the release() takes it first)
 // - times the queue with the global setTimeout or Date.now() instead of the injected scheduler;
 //   times out early or late; a timed-out acquire left in the queue (the next free connection is
 //   handed to a request that already got its 503 and leaks); a served waiter whose timer is
@@ -378,6 +380,63 @@ describe('connection-pool', () => {
       await expectStats(s.app, { total: s.max, idle: s.max, inUse: 0, waiting: 0 }, 'once the queue is empty')
     })
 
+    it('hands a released connection to the queued acquire, not to one made right after release()', async () => {
+      // createPool directly: release() and a new acquire() in the same tick. The connection goes
+      // straight to the first waiter; a pool that parks it in the idle list and wakes the waiter
+      // to take it a moment later lets the new arrival take it first.
+      const rng = random()
+      const max = rng.int(1, 3)
+      const { pool, driver } = directPool(rng, max)
+      driver.hold = true
+      const holders: Lease[] = []
+      for (let i = 0; i < max; i++) holders.push(await pool.acquire())
+      // Learn which connection each lease holds.
+      const conns: number[] = []
+      for (const lease of holders) {
+        const q = lease.query('SELECT 1', [0])
+        const held = driver.held.shift()!
+        conns.push(held.conn)
+        held.resolve([])
+        await q
+      }
+      const served: string[] = []
+      const leases = new Map<string, Lease>()
+      const acquire = (name: string) =>
+        void pool.acquire().then((l) => {
+          served.push(name)
+          leases.set(name, l)
+        })
+      const queued = rng.int(1, 3)
+      const waiters = Array.from({ length: queued }, (_, i) => `waiter ${i + 1}`)
+      for (const name of waiters) acquire(name)
+      await flush()
+      const freed = rng.int(1, Math.min(max, queued))
+      const late = Array.from({ length: freed }, (_, i) => `late arrival ${i + 1}`)
+      for (const name of late) {
+        holders.shift()!.release()
+        acquire(name) // synchronously, right after the release
+      }
+      await flush()
+      expect(served, `${freed} release() call(s), each followed at once by a new acquire(): who got a connection`).toEqual(waiters.slice(0, freed))
+      expect(driver.connects, 'the waiters get the released connections, not new ones: connect() calls').toBe(max)
+      expect(pool.stats(), `after ${freed} release(s), each followed at once by a new acquire()`).toEqual(
+        expect.objectContaining({ total: max, idle: 0, inUse: max, waiting: queued }),
+      )
+      const q = leases.get(waiters[0]!)!.query('SELECT 1', [0])
+      expect(driver.held.at(-1)?.conn, 'the first waiter must hold the connection released first').toBe(conns[0])
+      driver.held.pop()!.resolve([])
+      await q
+      // Each further release serves the queue in order: the remaining waiters, then the late arrivals.
+      for (let n = freed; n < queued + freed; n++) {
+        const holder = holders.shift() ?? leases.get(served.shift()!)!
+        holder.release()
+        await flush()
+      }
+      const everyone = [...waiters, ...late]
+      expect([...leases.keys()], 'the order the queue was served in').toEqual(everyone)
+      expect(driver.connects, 'connect() calls').toBe(max)
+    })
+
     it('serves max = 1 strictly in arrival order', async () => {
       const s = setup(random(), { max: 1 })
       s.driver.hold = true
@@ -612,6 +671,9 @@ describe('connection-pool', () => {
       await flush()
       expect((await a!.result).status).toBe(503)
       expect(s.driver.connects, 'the queued request must try a connect of its own in the freed slot').toBe(2)
+      expect(s.scheduler.pending(), 'a queued request whose own connect has started has left the queue: its timer must be cancelled').toBe(0)
+      await s.scheduler.advance(s.timeout)
+      expect(b!.done, 'a request whose connect is in progress is not timed out: the connect answers it').toBe(false)
       s.driver.pendingConnects.shift()?.open()
       await flush()
       expect((await b!.result).status).toBe(200)

@@ -14,7 +14,11 @@
 //   compensating is resumed forward)
 // - a failed compensation ignored (status compensated although the money was never refunded);
 //   `failed` orders never retried, or retried by repeating compensations already done
-// - status not exposed, or not persisted (GET on a fresh app over the same database)
+// - status not exposed, or not persisted (GET on a fresh app over the same database); a failed
+//   order that still reads `failed` while a resume retries it
+// - a 201 without Location; a resume route that answers before its sagas have finished
+// - compensation progress logged only when the backward phase stops: a crash during the second
+//   compensation resends the first
 import { inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { build, client, database, random, task, type Rng, type SqlDatabase } from '../../harness/spec-kit/index.ts'
@@ -45,6 +49,7 @@ class World {
   private readonly keys = new Map<string, { method: Method; request: string; result: unknown }>()
   private readonly failing = new Map<Method, number>()
   private crash: { method: Method; applied: boolean } | undefined
+  private gate: { method: Method; reached: boolean; open: () => void; opened: Promise<void> } | undefined
   private seq = 0
 
   constructor(private readonly prefix: string) {}
@@ -61,6 +66,22 @@ class World {
   /** The next call of `method` never answers, as if this process died while it was in flight. */
   crashOn(method: Method, applied: boolean): void {
     this.crash = { method, applied }
+  }
+
+  /** The next call of `method` answers only once `letThrough()` is called: a slow service. */
+  slow(method: Method): void {
+    let open!: () => void
+    const opened = new Promise<void>((resolve) => (open = resolve))
+    this.gate = { method, reached: false, open, opened }
+  }
+
+  /** Whether the slow call has been made (and is waiting for `letThrough()`). */
+  slowCallReached(): boolean {
+    return this.gate?.reached === true
+  }
+
+  letThrough(): void {
+    this.gate?.open()
   }
 
   readonly services: Services = {
@@ -116,6 +137,12 @@ class World {
     const { idempotencyKey: key, ...rest } = req as { idempotencyKey: unknown } & Record<string, unknown>
     this.calls.push({ method, args: { ...req } })
     await new Promise((resolve) => setImmediate(resolve)) // a network round trip
+    const gate = this.gate?.method === method && !this.gate.reached ? this.gate : undefined
+    if (gate) {
+      gate.reached = true
+      await gate.opened // a slow one: many macrotasks, until the spec lets it through
+      await new Promise((resolve) => setImmediate(resolve))
+    }
     if (typeof key !== 'string' || key === '') this.refuse(`${method} without an idempotency key`)
     const request = JSON.stringify(Object.entries(rest).sort(([a], [b]) => a.localeCompare(b)))
     const scoped = `${service} ${key}`
@@ -187,6 +214,26 @@ async function crashDuring(s: Setup, method: Method, applied: boolean, id: strin
   await new Promise((resolve) => setImmediate(resolve))
 }
 
+/**
+ * POST /api/sagas/resume on `app` while the next call of `method` is slow: the route must still be
+ * waiting when that call is in flight (it answers once the sagas have finished), and `during`
+ * runs at that moment. Answers the response status.
+ */
+async function resumeWaiting(s: Setup, app: ReturnType<typeof createApp>, method: Method, during?: () => Promise<void>): Promise<number> {
+  s.world.slow(method)
+  let done = false
+  const response = Promise.resolve(app.fetch(new Request('http://saga.test/api/sagas/resume', { method: 'POST' }))).then((res) => {
+    done = true
+    return res
+  })
+  await until(() => s.world.slowCallReached() || done, `the resume must reach ${method}`)
+  for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve))
+  expect(done, `POST /api/sagas/resume answered while ${method} was still in flight: it must answer once every saga it drives has finished`).toBe(false)
+  await during?.()
+  s.world.letThrough()
+  return (await response).status
+}
+
 async function status(app: ReturnType<typeof createApp>, id: string): Promise<unknown> {
   const res = await client(app).get(`/api/orders/${id}`)
   expect(res).toHaveStatus(200)
@@ -216,6 +263,7 @@ describe('saga-compensation', () => {
       const res = await client(s.newApp()).post('/api/orders', { json: { id, amount } })
       expect(res).toHaveStatus(201)
       expect(res).toHaveJsonBody(expect.objectContaining({ id, status: 'completed' }))
+      expect(res).toHaveHeader('Location', `/api/orders/${id}`)
       expectCompleted(s.world, id, amount)
       expect(s.world.calls.map((c) => c.method), 'the calls made, in order').toEqual(['reserve', 'charge', 'schedule'])
       expect(await status(s.newApp(), id), 'GET /api/orders/:id on a fresh app over the same database').toBe('completed')
@@ -264,6 +312,7 @@ describe('saga-compensation', () => {
         const res = await client(s.newApp()).post('/api/orders', { json: { id, amount: s.rng.int(1, 9999) } })
         expect(res).toHaveStatus(201)
         expect(res).toHaveJsonBody(expect.objectContaining({ id, status: 'compensated' }))
+        expect(res).toHaveHeader('Location', `/api/orders/${id}`)
         const done = FORWARD.slice(0, FORWARD.indexOf(failing))
         expectCompensated(s.world, id, done)
         const after = FORWARD.slice(FORWARD.indexOf(failing) + 1)
@@ -299,8 +348,9 @@ describe('saga-compensation', () => {
         await crashDuring(s, 'charge', applied, id, amount)
         const fresh = s.newApp()
         expect(await status(fresh, id), 'an order whose saga has not finished').toBe('pending')
-        const res = await client(fresh).post('/api/sagas/resume')
-        expect(res).toHaveStatus(200)
+        expect(await resumeWaiting(s, fresh, 'schedule', async () => {
+          expect(await status(s.newApp(), id), 'while the resumed saga runs').toBe('pending')
+        }), 'POST /api/sagas/resume').toBe(200)
         expect(await status(fresh, id), 'after POST /api/sagas/resume').toBe('completed')
         expectCompleted(s.world, id, amount)
         expect(s.world.callsOf(id, 'reserve').length, 'reserve completed before the crash: calls to it').toBe(1)
@@ -331,13 +381,32 @@ describe('saga-compensation', () => {
       await crashDuring(s, 'refund', s.rng.next() < 0.5, id, s.rng.int(1, 9999))
       const fresh = s.newApp()
       expect(await status(fresh, id)).toBe('pending')
-      expect(await client(fresh).post('/api/sagas/resume')).toHaveStatus(200)
+      expect(await resumeWaiting(s, fresh, 'release'), 'POST /api/sagas/resume').toBe(200)
       expect(await status(fresh, id), 'after POST /api/sagas/resume').toBe('compensated')
       expectCompensated(s.world, id, ['reserve', 'charge'])
       expect(s.world.callsOf(id, 'schedule').length, 'schedule failed before the crash; it must not be tried again').toBe(1)
       expect(s.world.callsOf(id, 'charge').length, 'charge is not run again').toBe(1)
       const keys = s.world.callsOf(id, 'refund').map((c) => c.args.idempotencyKey)
       expect(keys[1], 'the retried refund carries the same key as the first attempt').toBe(keys[0])
+    })
+
+    it('does not resend a compensation that succeeded before the crash', async () => {
+      // The refund succeeded, then the process died during the release: the log must already
+      // say the refund is done, so the fresh app sends only the release.
+      const s = await setup(random())
+      const id = orderId(s.rng)
+      s.world.fail('schedule')
+      await crashDuring(s, 'release', s.rng.next() < 0.5, id, s.rng.int(1, 9999))
+      expect(s.world.effects(id), 'before the crash').toEqual(expect.arrayContaining(['reserve', 'charge', 'refund']))
+      const fresh = s.newApp()
+      expect(await status(fresh, id), 'an order that crashed while compensating').toBe('pending')
+      expect(await client(fresh).post('/api/sagas/resume')).toHaveStatus(200)
+      expect(await status(fresh, id), 'after POST /api/sagas/resume').toBe('compensated')
+      expect(s.world.callsOf(id, 'refund').length, 'the refund succeeded before the crash: calls to refund').toBe(1)
+      const keys = s.world.callsOf(id, 'release').map((c) => c.args.idempotencyKey)
+      expect(keys.length, 'the interrupted release is sent again').toBe(2)
+      expect(keys[1], 'the retried release carries the same key as the first attempt').toBe(keys[0])
+      expectCompensated(s.world, id, ['reserve', 'charge'])
     })
 
     it('leaves finished orders alone', async () => {
@@ -364,9 +433,12 @@ describe('saga-compensation', () => {
       const res = await client(s.newApp()).post('/api/orders', { json: { id, amount: s.rng.int(1, 9999) } })
       expect(res).toHaveStatus(201)
       expect(res).toHaveJsonBody(expect.objectContaining({ id, status: 'failed' }))
+      expect(res).toHaveHeader('Location', `/api/orders/${id}`)
       expect(await status(s.newApp(), id), 'the status, read by a fresh app').toBe('failed')
       expect(s.world.effects(id), 'the refund failed: the reservation is not released yet').toEqual(['reserve', 'charge'])
-      expect(await client(s.newApp()).post('/api/sagas/resume')).toHaveStatus(200)
+      expect(await resumeWaiting(s, s.newApp(), 'refund', async () => {
+        expect(await status(s.newApp(), id), 'while a resume retries its compensations, the order has not finished').toBe('pending')
+      }), 'POST /api/sagas/resume').toBe(200)
       expect(await status(s.newApp(), id), 'after POST /api/sagas/resume').toBe('compensated')
       expectCompensated(s.world, id, ['reserve', 'charge'])
       const keys = s.world.callsOf(id, 'refund').map((c) => c.args.idempotencyKey)

@@ -190,6 +190,7 @@ export function createApp(options: SagaOptions) {
     for (const { id } of ids) {
       const order = load(db, id)!
       if (order.status === 'failed') order.status = 'pending' // retrying its compensation now
+      save(db, order) // logged before the retry: while it runs, the order reads `pending`
       await drive(db, services, order)
     }
     return c.json({ resumed: ids.length })
