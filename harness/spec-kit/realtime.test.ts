@@ -50,10 +50,12 @@ describe('serve', () => {
     expect(await client(s).get('/health')).toMatchObject({ status: 200, body: { ok: true } })
     const ws = await connect(s, '/ws', { headers: { Authorization: 'x' } })
     expect(s.openConnections()).toBeGreaterThanOrEqual(1)
-    closeSockets()
+    // Closing the server alone must drop the upgraded socket too: the client sees it go.
     closeServers()
+    expect((await ws.closed('the server kept the WebSocket open after it closed')).code).toBe(1006)
+    expect(s.openConnections()).toBe(0)
     await expect(fetch(`${s.url}/health`)).rejects.toThrow()
-    expect(ws.isClosed || true).toBe(true)
+    closeSockets()
   })
 })
 
