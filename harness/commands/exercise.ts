@@ -55,7 +55,7 @@ export async function exerciseCommand(ctx: CommandContext, args: ExerciseArgs): 
     ctx.out.write(`${JSON.stringify(toJsonResults(result), null, 2)}\n`)
   } else {
     if (target.kind === 'solution') {
-      ctx.out.write(`${ctx.out.colors.dim(`Graded the reference solution (solutions/${exercise.slug}/app.ts), not your attempt; nothing is recorded.`)}\n\n`)
+      ctx.out.write(`${ctx.out.colors.dim(`Graded the reference solution (solutions/${exercise.slug}/), not your attempt; nothing is recorded.`)}\n\n`)
     }
     ctx.out.write(renderGrade(result, ctx.out.colors))
   }

@@ -3,7 +3,7 @@
 // Keys (on a terminal): h hint, l list, r re-run, n next (after a pass), q quit.
 import path from 'node:path'
 import { loadCatalog, type Exercise } from '../catalog/catalog.ts'
-import { watchTypescript, type FolderWatch } from '../course/exercise-files.ts'
+import { attemptFilesLabel, watchTypescript, type FolderWatch } from '../course/exercise-files.ts'
 import { HarnessError } from '../errors.ts'
 import { grade, randomSeed } from '../runner/grade.ts'
 import type { GradeResult } from '../runner/results.ts'
@@ -67,7 +67,7 @@ export async function watchCommand(ctx: CommandContext, args: WatchArgs): Promis
   const title = () =>
     (firstRun ? welcome() : '') +
     `${c.bold(exercise!.slug)} - ${exercise!.title}\n` +
-    c.dim(`Task: ${path.relative(ctx.paths.root, ctx.paths.exerciseReadme(exercise!.slug))}   Your code: exercises/${exercise!.slug}/app.ts\n`) +
+    c.dim(`Task: ${path.relative(ctx.paths.root, ctx.paths.exerciseReadme(exercise!.slug))}   Your code: ${attemptFilesLabel(ctx.paths, exercise!.slug)}\n`) +
     `${keysLine()}\n\n`
 
   // The grade in progress, if any: quitting waits for it, so that a grade is never cut off while

@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { coursePaths } from '../paths.ts'
-import { attemptAndSolution, restoreStub, typescriptFiles } from './exercise-files.ts'
+import { attemptAndSolution, attemptFilesLabel, restoreStub, typescriptFiles } from './exercise-files.ts'
 
 function course() {
   const root = mkdtempSync(path.join(os.tmpdir(), 'exercise-files-'))
@@ -30,6 +30,22 @@ describe('exercise files', () => {
       { file: 'app.ts', attempt: 'stub\n', solution: 'solution\n' },
       { file: 'repo.ts', attempt: '', solution: 'repo\n' },
     ])
+  })
+
+  it('names the file to edit, or the folder and its files when the attempt spans several', () => {
+    const paths = course()
+    expect(attemptFilesLabel(paths, 'x')).toBe('exercises/x/app.ts')
+    writeFileSync(path.join(paths.stub('x'), 'service.ts'), 'stub\n')
+    expect(attemptFilesLabel(paths, 'x')).toBe('exercises/x/ (app.ts, service.ts)')
+  })
+
+  it('restores every file of a multi-file stub, backing up the attempt first', () => {
+    const paths = course()
+    writeFileSync(path.join(paths.stub('x'), 'service.ts'), 'service stub\n')
+    writeFileSync(path.join(paths.exercise('x'), 'service.ts'), 'my service\n')
+    const result = restoreStub(paths, 'x')
+    expect(result).toMatchObject({ status: 'restored', files: ['app.ts', 'service.ts'] })
+    expect(readFileSync(path.join(paths.exercise('x'), 'service.ts'), 'utf8')).toBe('service stub\n')
   })
 
   it('restores the stub only after backing up a changed attempt', () => {

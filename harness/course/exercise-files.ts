@@ -22,6 +22,18 @@ export function readNotes(paths: CoursePaths, slug: string): string {
   return existsSync(file) ? readFileSync(file, 'utf8') : ''
 }
 
+/**
+ * Where the learner's code is, for a title line: `exercises/x/app.ts`, or for an exercise whose
+ * attempt spans several files, the folder and its files (`exercises/x/ (app.ts, service.ts)`).
+ */
+export function attemptFilesLabel(paths: CoursePaths, slug: string): string {
+  const dir = paths.exercise(slug)
+  const files = relativeFiles(existsSync(paths.stub(slug)) ? paths.stub(slug) : dir)
+  const folder = path.relative(paths.root, dir)
+  if (files.length <= 1) return path.join(folder, files[0] ?? 'app.ts')
+  return `${folder}/ (${files.join(', ')})`
+}
+
 export interface FilePair {
   /** Relative to the exercise folder, e.g. `app.ts`. */
   file: string

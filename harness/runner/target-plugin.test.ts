@@ -74,6 +74,61 @@ describe('patch mutants', () => {
   })
 })
 
+describe('multi-file patch mutants', () => {
+  // An exercise whose attempt spans app.ts, service.ts and lib/app.ts (a second file named app.ts).
+  const folder = path.join(c, 'solutions', 'layers')
+  const mutants = path.join(c, 'content', 'layers', 'mutants')
+  mkdirSync(path.join(folder, 'lib'), { recursive: true })
+  mkdirSync(mutants, { recursive: true })
+  writeFileSync(path.join(folder, 'app.ts'), "import { ttl } from './service.ts'\nexport const app = ttl\n")
+  writeFileSync(path.join(folder, 'service.ts'), 'export const ttl = 60\n')
+  writeFileSync(path.join(folder, 'lib', 'app.ts'), "export const name = 'lib'\n")
+  const part = (from: string, to: string, file: string, before: string, after: string) =>
+    `--- ${from}/${file}\t2026-12-03 10:00:00\n+++ ${to}/${file}\t2026-12-03 10:01:00\n` +
+    `@@ -1,1 +1,${after.split('\n').length} @@\n-${before}\n${after.split('\n').map((l) => `+${l}\n`).join('')}`
+  // What `diff -ru solutions/layers /tmp/wrong` writes (with its "diff -ru" command lines).
+  writeFileSync(
+    path.join(mutants, 'two-files.patch'),
+    `diff -ru solutions/layers/lib/app.ts /tmp/wrong/lib/app.ts\n${part('solutions/layers', '/tmp/wrong', 'lib/app.ts', "export const name = 'lib'", "export const name = 'LIB'")}` +
+      `diff -ru solutions/layers/service.ts /tmp/wrong/service.ts\n${part('solutions/layers', '/tmp/wrong', 'service.ts', 'export const ttl = 60', '// Mutant: no expiry\nexport const ttl = Infinity')}`,
+  )
+  writeFileSync(path.join(mutants, 'stale-part.patch'), part('a', 'b', 'lib/app.ts', "export const name = 'old'", "export const name = 'x'"))
+  writeFileSync(path.join(mutants, 'stranger.patch'), part('a', 'b', 'service.ts', 'export const ttl = 60', 'export const ttl = 1') + part('a', 'b', 'cache.ts', 'x', 'y'))
+
+  const plugin = targetPlugin(dirs)
+  const load = (id: string) => (plugin.load as (id: string) => string | null).call({}, id)
+  const resolveFrom = (source: string, importer: string) =>
+    (plugin.resolveId as (this: unknown, s: string, i?: string) => Promise<string | null> | string | null).call(
+      { resolve: async (s: string, i: string) => ({ id: path.resolve(path.dirname(i), s) }) },
+      source,
+      importer,
+    )
+
+  it('serve each file the spec imports patched, under the solution path', () => {
+    const service = resolve({ kind: 'mutant', name: 'two-files' }, '../../exercises/layers/service.ts', specModuleId(`${c}/content/layers/spec.test.ts`, { kind: 'mutant', name: 'two-files' }))
+    expect(service).toBe(`${folder}/service.ts?course-mutant=two-files`)
+    expect(load(service!)).toBe('// Mutant: no expiry\nexport const ttl = Infinity\n')
+  })
+
+  it('carry the mutant on to the files a patched module imports', async () => {
+    const importer = `${folder}/app.ts?course-mutant=two-files`
+    expect(load(importer)).toBe("import { ttl } from './service.ts'\nexport const app = ttl\n")
+    expect(await resolveFrom('./service.ts', importer)).toBe(`${folder}/service.ts?course-mutant=two-files`)
+    expect(await resolveFrom('./lib/app.ts', importer)).toBe(`${folder}/lib/app.ts?course-mutant=two-files`)
+    expect(load(`${folder}/lib/app.ts?course-mutant=two-files`)).toBe("export const name = 'LIB'\n")
+    expect(await resolveFrom('../hello/app.ts', importer)).toBeNull()
+    expect(await resolveFrom('./service.ts', `${folder}/app.ts`)).toBeNull()
+  })
+
+  it('say which file a stale part no longer applies to, even one the spec does not load', () => {
+    expect(() => load(`${folder}/app.ts?course-mutant=stale-part`)).toThrow('mutant stale-part no longer applies to solutions/layers/lib/app.ts')
+  })
+
+  it('refuse a part for a file the solution does not have', () => {
+    expect(() => load(`${folder}/service.ts?course-mutant=stranger`)).toThrow('changes a/cache.ts, which is not a file of solutions/layers')
+  })
+})
+
 describe('target ids', () => {
   it('round-trips a target through a module id', () => {
     for (const target of [{ kind: 'attempt' }, { kind: 'solution' }, { kind: 'stub' }, { kind: 'mutant', name: 'x-y' }] as Target[]) {

@@ -4,9 +4,9 @@
 // to a mutant. The target travels in the spec's module id as a query string
 // (`spec.test.ts?course-target=solution`), so one vitest run can grade the same spec against
 // many targets side by side.
-import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs'
 import path from 'node:path'
-import { applyPatch } from 'diff'
+import { applyPatch, parsePatch, type StructuredPatch } from 'diff'
 import type { Plugin } from 'vite'
 import type {} from 'vitest/node'
 
@@ -18,7 +18,8 @@ export type Target =
   | { kind: 'stub' }
   /**
    * A deliberately wrong implementation: `mutants/<name>.patch` is a unified diff applied to the
-   * solution's app.ts, `mutants/<name>.ts` replaces app.ts, `mutants/<name>/` replaces the files
+   * solution (to app.ts, or to each file of the solution folder it names: `diff -ru` of a
+   * multi-file exercise), `mutants/<name>.ts` replaces app.ts, `mutants/<name>/` replaces the files
    * it holds, and a name ending in .ts is a path to a file that replaces app.ts.
    */
   | { kind: 'mutant'; name: string }
@@ -94,6 +95,8 @@ export function targetPlugin(dirs: TargetDirs, fallback: Target = { kind: 'attem
       const [importerPath] = importer.split('?') as [string]
       if (isInside(dirs.exercises, importerPath)) return guardAttemptImport(this, dirs, source, importerPath)
       if (!source.startsWith('.')) return null
+      const mutant = mutantOfModuleId(importer)
+      if (mutant && isInside(dirs.solutions, importerPath)) return mutantSibling(this, dirs, source, importerPath, mutant)
       if (!importerPath.startsWith(dirs.content + path.sep) || !importerPath.endsWith('.test.ts')) return null
       const resolved = path.resolve(path.dirname(importerPath), source)
       const rel = path.relative(dirs.exercises, resolved)
@@ -129,25 +132,88 @@ export function targetPlugin(dirs: TargetDirs, fallback: Target = { kind: 'attem
       })
     },
     // A patch mutant is the solution's file with the patch applied, served under the solution's
-    // path (so its own relative imports still resolve) plus a query naming the mutant.
+    // path (so its own relative imports still resolve) plus a query naming the mutant. A
+    // multi-file exercise's patch may change several files, so the query travels on to every
+    // file of the solution folder the patched module imports (see resolveId).
     load(id) {
       const q = id.indexOf('?')
       if (dirs.untrusted) refuseCourseCode(dirs, q < 0 ? id : id.slice(0, q))
       const name = q < 0 ? null : new URLSearchParams(id.slice(q + 1)).get(MUTANT_KEY)
       if (!name) return null
       const file = id.slice(0, q)
-      const slug = path.basename(path.dirname(file))
-      const patchFile = path.join(dirs.content, slug, 'mutants', `${name}.patch`)
-      const patched = applyPatch(readFileSync(file, 'utf8'), readFileSync(patchFile, 'utf8'))
-      if (patched === false) {
-        throw new Error(
-          `mutant ${name} no longer applies to ${path.relative(path.dirname(dirs.content), file)}: ` +
-            'write the wrong version again and store `diff -u` of it as the patch',
-        )
-      }
-      return patched
+      const [slug] = path.relative(dirs.solutions, file).split(path.sep) as [string]
+      return patchedSolution(dirs, slug, name).get(path.relative(path.join(dirs.solutions, slug), file)) ?? readFileSync(file, 'utf8')
     },
   }
+}
+
+/** The mutant a module id names (the query patch mutants travel with), if any. */
+function mutantOfModuleId(id: string): string | undefined {
+  const q = id.indexOf('?')
+  return (q < 0 ? null : new URLSearchParams(id.slice(q + 1)).get(MUTANT_KEY)) ?? undefined
+}
+
+// A relative import made by a patched solution file: a file of the same solution folder is
+// served patched too (or unchanged, if the patch leaves it alone), under the same mutant.
+async function mutantSibling(
+  ctx: { resolve: (source: string, importer?: string, options?: { skipSelf?: boolean }) => Promise<{ id: string } | null> },
+  dirs: TargetDirs,
+  source: string,
+  importer: string,
+  mutant: string,
+): Promise<string | null> {
+  const [slug] = path.relative(dirs.solutions, importer).split(path.sep) as [string]
+  const resolved = await ctx.resolve(source, importer, { skipSelf: true })
+  const file = resolved?.id.split('?')[0]
+  if (!file || !isInside(path.join(dirs.solutions, slug), file) || !file.endsWith('.ts')) return null
+  return `${file}?${MUTANT_KEY}=${encodeURIComponent(mutant)}`
+}
+
+/**
+ * Every file a patch mutant changes, by its path inside the solution folder, patched. A patch
+ * with one file in it that names no file of the folder (`diff -u solutions/x/app.ts wrong.ts`
+ * is named after app.ts, but an author may diff two scratch files) is app.ts's. Each file is
+ * matched by the longest path inside the folder that ends its name in the patch, so
+ * `solutions/x/lib/app.ts` is lib/app.ts, not app.ts. Every part must apply, also to a file
+ * the spec does not load, so a stale part is reported, not skipped.
+ */
+export function patchedSolution(dirs: Pick<TargetDirs, 'solutions' | 'content'>, slug: string, name: string): Map<string, string> {
+  const folder = path.join(dirs.solutions, slug)
+  const patchFile = path.join(dirs.content, slug, 'mutants', `${name}.patch`)
+  const parts = parsePatch(readFileSync(patchFile, 'utf8')).filter((p) => p.hunks.length > 0)
+  const files = solutionFiles(folder)
+  const patched = new Map<string, string>()
+  for (const part of parts) {
+    const file = fileOfPart(part, files) ?? (parts.length === 1 ? 'app.ts' : undefined)
+    if (!file || !files.includes(file)) {
+      throw new Error(
+        `mutant ${name} changes ${part.oldFileName ?? part.newFileName ?? 'a file'}, which is not a file of solutions/${slug}: ` +
+          `make the patch with \`diff -ru solutions/${slug} <wrong copy>\``,
+      )
+    }
+    const result = applyPatch(patched.get(file) ?? readFileSync(path.join(folder, file), 'utf8'), part)
+    if (result === false) {
+      throw new Error(
+        `mutant ${name} no longer applies to solutions/${slug}/${file}: ` +
+          'write the wrong version again and store `diff -u` of it as the patch',
+      )
+    }
+    patched.set(file, result)
+  }
+  return patched
+}
+
+function fileOfPart(part: StructuredPatch, files: string[]): string | undefined {
+  const names = [part.oldFileName, part.newFileName].filter((n): n is string => !!n).map((n) => `/${n.replace(/\\/g, '/')}`)
+  const matches = files.filter((f) => names.some((n) => n.endsWith(`/${f.split(path.sep).join('/')}`)))
+  return matches.sort((a, b) => b.length - a.length)[0]
+}
+
+function solutionFiles(folder: string): string[] {
+  if (!existsSync(folder)) return []
+  return readdirSync(folder, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.ts'))
+    .map((e) => path.relative(folder, path.join(e.parentPath, e.name)))
 }
 
 function refuseCourseCode(dirs: TargetDirs, file: string): void {
@@ -281,8 +347,8 @@ function mutantFile(dirs: TargetDirs, slug: string, name: string, file: string):
     const replacement = path.join(base, file)
     return existsSync(replacement) ? replacement : path.join(dirs.solutions, slug, file)
   }
-  if (file !== 'app.ts') return path.join(dirs.solutions, slug, file)
   if (existsSync(`${base}.patch`)) return `${path.join(dirs.solutions, slug, file)}?${MUTANT_KEY}=${encodeURIComponent(name)}`
+  if (file !== 'app.ts') return path.join(dirs.solutions, slug, file)
   if (!existsSync(`${base}.ts`)) throw new Error(`there is no mutant ${name} (no ${base}.patch or .ts)`)
   return `${base}.ts`
 }
