@@ -5,13 +5,15 @@
 //   called without the user id or without an AbortSignal; degraded/stale missing when all is fresh
 // - the upstreams called one after the other (each await before the next call starts)
 // - a failed optional upstream that fails the whole page (500/503), or a section left undefined
-//   instead of null; degraded in another order or missing a section; no Degraded-Sections
-//   header, or one on a fully fresh page; no Cache-Control: no-store on a degraded page
+//   instead of null; degraded in another order (the order the sections failed in) or missing a
+//   section; no Degraded-Sections header, or one on a fully fresh page; no Cache-Control:
+//   no-store on a degraded page
 // - a failed profile answered 200 or 500, without Retry-After; a null profile treated as a failure
 // - a synchronous throw from an upstream that crashes the handler
 // - no timeout (a hung upstream hangs the page), a timeout from the real setTimeout instead of
 //   the injected schedule, one a millisecond early, the wrong default; the signal never aborted;
-//   timers never cancelled once their call has answered
+//   timers never cancelled once their call has answered, or left pending by a 404 or 503
+//   answered before the optional calls settled
 // - no stale fallback; stale values served past maxStaleMs or refused at exactly maxStaleMs; a
 //   stale section not listed in degraded, or its age missing or wrong; a served stale value
 //   stored again with a new time (it never gets old); an older value kept over a newer one
@@ -344,6 +346,28 @@ describe('graceful-degradation', () => {
       expectDegradedHeaders(res, degraded)
     })
 
+    it('lists recommendations first even when notifications fails first', async () => {
+      const rng = random()
+      const timeoutMs = rng.int(2000, 60_000)
+      const s = setup(rng, { timeoutMs })
+      const { profile } = dashboard(s.world)
+      for (const name of NAMES) s.world.plans[name] = 'manual'
+      const reply = start(s, userId(rng))
+      await allCalled(s, reply)
+      s.world.calls.profile[0]!.resolve(profile)
+      await turns(2)
+      s.world.calls.notifications[0]!.reject(new Error('notifications is down'))
+      await turns(3)
+      // Only then does recommendations fail: it rejects, or it times out.
+      if (rng.next() < 0.5) s.world.calls.recommendations[0]!.reject(new Error('recommendations is down'))
+      else s.world.advance(timeoutMs)
+      const res = await reply
+      expect(res).toHaveStatus(200)
+      const degraded = ['recommendations', 'notifications']
+      expect(res).toHaveJsonBody({ profile, recommendations: null, notifications: null, degraded, stale: {} })
+      expectDegradedHeaders(res, degraded)
+    })
+
     it('treats an upstream that throws instead of rejecting as failed', async () => {
       const rng = random()
       const s = setup(rng)
@@ -460,6 +484,36 @@ describe('graceful-degradation', () => {
       expect(res).toHaveStatus(200)
       focusOn(res)
       expect(s.world.pendingTimers(), 'timers still pending after the response').toBe(0)
+    })
+
+    it('leaves no timer pending when it answers 404 or 503 before the optional calls settle', async () => {
+      const rng = random()
+      const timeoutMs = rng.int(2000, 60_000)
+      for (const status of rng.shuffle([404, 503])) {
+        const world = new World(rng)
+        const app = build(createApp, world.options({ timeoutMs }))
+        // Counted the moment the app hands its response over, before any more time passes.
+        let pendingAtAnswer: number | undefined
+        const fetch = async (request: Request, env?: any, ctx?: any): Promise<Response> => {
+          const response = await app.fetch(request, env, ctx)
+          pendingAtAnswer = world.pendingTimers()
+          return response
+        }
+        const s: Setup = { world, api: client({ fetch }) }
+        world.plans.profile = status === 404 ? { value: null } : rng.pick(['reject', 'throw'] as Plan[])
+        world.plans.recommendations = 'hang'
+        world.plans.notifications = 'hang'
+        const reply = start(s, userId(rng))
+        await allCalled(s, reply)
+        // The app may answer at once or wait for the optional calls (each at most timeoutMs):
+        // time passes only when it has not answered yet.
+        for (let i = 0; i < 20 && pendingAtAnswer === undefined; i++) await turns(1)
+        if (pendingAtAnswer === undefined) world.advance(timeoutMs)
+        const res = await reply
+        expect(res).toHaveStatus(status)
+        focusOn(res)
+        expect(pendingAtAnswer, `timers still pending when the ${status} was sent`).toBe(0)
+      }
     })
 
     it('createApp throws a RangeError unless timeoutMs is a finite number > 0', () => {

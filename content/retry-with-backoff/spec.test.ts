@@ -14,7 +14,8 @@
 // - backoff without jitter, with "equal" jitter (half the ceiling plus a random half), with
 //   additive jitter, without the cap, or numbered from 2 ** n instead of 2 ** (n - 1); waits
 //   drawn from Math.random instead of the injected random(); random() called more than once per
-//   wait; no sleep when the wait is 0
+//   wait, or drawn after the last allowed attempt (or for a request never retried), with no wait
+//   to follow; no sleep when the wait is 0
 // - Retry-After ignored, used even when the jittered wait is longer, read with Number / parseInt
 //   / parseFloat ("1.5", "10s" honoured, "soon" turning the wait into NaN), its date form
 //   measured against Date.now() instead of now(); random() skipped when Retry-After wins
@@ -505,6 +506,20 @@ describe('retry-with-backoff', () => {
       expect(res).toHaveStatus(200)
       focusOn(res)
       expect(s.world.drawn.length, 'random() calls for 3 waits').toBe(3)
+    })
+
+    it('calls random() only for a wait: not after the last allowed attempt, nor for a request never retried', async () => {
+      const rng = random()
+      const maxAttempts = rng.int(2, 5)
+      const failure = (): Step => rng.pick(['network', status(rng.pick(RETRYABLE))] as Step[])
+      const s = setup(rng, [failure()], { maxAttempts, deadlineMs: 1e9 })
+      const res = await s.send('GET', `/api${quotePath(rng)}`)
+      expectAttempts(s, res, maxAttempts)
+      expect(s.world.drawn.length, `random() calls for ${maxAttempts - 1} waits`).toBe(maxAttempts - 1)
+      const once = setup(rng, [failure(), ok()])
+      const post = await once.send(rng.pick(['POST', 'PATCH']), '/api/orders', { json: { quantity: rng.int(1, 9) } })
+      expectAttempts(once, post, 1)
+      expect(once.world.drawn.length, 'random() calls for a request sent once, without a wait').toBe(0)
     })
 
     it('createApp throws a RangeError for a bad baseDelayMs or maxDelayMs', () => {
