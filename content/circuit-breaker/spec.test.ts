@@ -18,7 +18,8 @@
 //   start of the call that opened the breaker; open for one millisecond too long or too short;
 //   half-open only once a request arrives (health still says "open"); openMs not validated
 // - half-open lets every request through (no single trial), or remembers the trial forever (the
-//   next trial after a failed one never goes through); a trial flag shared by all upstreams
+//   next trial after a failed one never goes through, or only after a 5xx trial: a trial that
+//   rejected or timed out leaves the flag set); a trial flag shared by all upstreams
 // - a successful trial that closes with the old window (or counts the trial in it), a failed
 //   trial that reopens from the old openedAt (Retry-After too small) or only for part of openMs;
 //   a trial that times out, is refused with 4xx, or fails with a network error judged wrongly
@@ -723,23 +724,26 @@ describe('circuit-breaker', () => {
       const name = rng.pick(s.names)
       await trip(s, name)
       s.clock.advance(openMs + rng.int(0, 5000))
-      const trial = await held(s, name)
-      s.clock.advance(rng.int(1, 2) * 1000) // the trial takes a while to fail
-      const outcome = rng.pick([500, 503, 'network-error'] as const)
-      trial.call.answer(outcome)
-      expect(await trial.reply).toHaveStatus(outcome === 'network-error' ? 502 : outcome)
-      await expectState(s, name, 'open')
-      const res = await expectRejected(s, name)
-      expect(res).toHaveHeader('Retry-After', String(Math.ceil(openMs / 1000)))
-      s.clock.advance(openMs - 1)
-      await expectRejected(s, name)
-      s.clock.advance(1)
-      await expectState(s, name, 'half-open')
+      // A 5xx answer and a rejection, in either order: after each, the next trial goes through.
+      const outcomes = [rng.pick([500, 503] as const), 'network-error' as const]
+      for (const outcome of rng.shuffle(outcomes)) {
+        const trial = await held(s, name)
+        s.clock.advance(rng.int(1, 2) * 1000) // the trial takes a while to fail
+        trial.call.answer(outcome)
+        expect(await trial.reply).toHaveStatus(outcome === 'network-error' ? 502 : outcome)
+        await expectState(s, name, 'open')
+        const res = await expectRejected(s, name)
+        expect(res).toHaveHeader('Retry-After', String(Math.ceil(openMs / 1000)))
+        s.clock.advance(openMs - 1)
+        await expectRejected(s, name)
+        s.clock.advance(1)
+        await expectState(s, name, 'half-open')
+      }
       await expectPassed(s, name)
       await expectState(s, name, 'closed')
     })
 
-    it('opens again when the trial times out', async () => {
+    it('opens again when the trial times out, then lets another trial through', async () => {
       const rng = random()
       const openMs = rng.int(1, 30) * 1000
       const s = setup(rng, { minCalls: rng.int(1, 3), failureRate: 1, openMs })
@@ -752,6 +756,12 @@ describe('circuit-breaker', () => {
       expect(await trial.reply).toHaveStatus(504)
       await expectState(s, name, 'open')
       expect(await expectRejected(s, name)).toHaveHeader('Retry-After', String(openMs / 1000))
+      s.clock.advance(openMs - 1)
+      await expectRejected(s, name)
+      s.clock.advance(1)
+      await expectState(s, name, 'half-open')
+      await expectPassed(s, name)
+      await expectState(s, name, 'closed')
     })
 
     it("does not let one upstream's trial hold back another's", async () => {

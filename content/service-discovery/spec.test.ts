@@ -26,6 +26,11 @@
 //   an ejection; an ejected instance dropped from the registry
 // - defaults other than ttlMs 30 000, round-robin, maxFailures 3, ejectionMs 30 000; invalid
 //   options accepted
+// - an expired instance that registers again answered 200 and kept in its old place (when no
+//   request purged it first); a DELETE of an expired instance answered 204
+// - a URL checked with a regex (/^https?:\/\//) instead of parsed: `http://` or a host with a
+//   space accepted
+// - failure counts, ejections or in-flight counts kept at module level, shared by two apps
 import { inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import {
@@ -279,6 +284,9 @@ describe('service-discovery', () => {
         { ...good, url: 'not a url' },
         { ...good, url: `ftp://10.0.0.1/${rng.word()}` },
         { ...good, url: `/${rng.word()}` },
+        { ...good, url: 'http://' },
+        { ...good, url: `http://${rng.word()} ${rng.word()}` },
+        { ...good, url: `https://[::${rng.int(1, 9)}` },
         [good],
         null,
       ]
@@ -418,6 +426,37 @@ describe('service-discovery', () => {
       // Registered again, it is a new instance, at the end of the order.
       expect(await register(s, first)).toHaveStatus(201)
       await expectListed(s, service, [second!, first!])
+    })
+
+    it('answers 201 to an expired instance registering again, and puts it at the end', async () => {
+      const rng = random()
+      const ttlMs = rng.int(2, 60) * 1000
+      const s = setup(rng, { ttlMs })
+      const service = serviceName(rng)
+      const first = await add(s, service)
+      const gap = rng.int(1, ttlMs - 1)
+      s.clock.advance(gap)
+      const second = await add(s, service)
+      s.clock.advance(ttlMs - gap)
+      // The first has just expired, the second is alive, and nothing was asked in between.
+      const back = { ...first, url: instanceUrl(s) }
+      const res = await register(s, back)
+      expect(res).toHaveStatus(201)
+      expect(res).toHaveJsonBody(expect.objectContaining(back))
+      await expectListed(s, service, [second, back])
+    })
+
+    it('answers 404 unknown_instance to DELETE for an instance that expired', async () => {
+      const rng = random()
+      const ttlMs = rng.int(1, 60) * 1000
+      const s = setup(rng, { ttlMs })
+      const known = await add(s, serviceName(rng))
+      s.clock.advance(ttlMs)
+      const res = await s.api.delete(`/registry/instances/${known.service}/${known.name}`)
+      expect(res).toHaveStatus(404)
+      expect(res).toHaveJsonBody(expect.objectContaining({ error: 'unknown_instance' }))
+      expect(await register(s, known)).toHaveStatus(201)
+      await expectListed(s, known.service, [known])
     })
 
     it('answers 404 unknown_instance to a heartbeat for an instance nobody registered', async () => {
@@ -637,6 +676,26 @@ describe('service-discovery', () => {
       const name = await picked(s, service, [first!, second!])
       expect(name, 'nothing is in flight: the first instance').toBe(first!.name)
     })
+
+    it('counts only the requests in flight from this app', async () => {
+      const rng = random()
+      const mine = setup(rng, { strategy: 'least-outstanding' }, 2000)
+      const theirs = setup(rng, { strategy: 'least-outstanding' }, 2000)
+      const service = serviceName(rng)
+      const names = [`${rng.word(3, 6)}-0`, `${rng.word(3, 6)}-1`]
+      const own = [await add(mine, service, names[0]), await add(mine, service, names[1])]
+      const other = [await add(theirs, service, names[0]), await add(theirs, service, names[1])]
+      mine.up.behave.set(origin(own[0]!), 'hold')
+      const reply = ask(mine, service)
+      reply.catch(() => {})
+      await until(() => mine.up.calls.length > 0, 'the app never called the first instance')
+      const name = await picked(theirs, service, other)
+      expect(name, 'nothing in flight from this app: its first instance').toBe(other[0]!.name)
+      const next = await picked(mine, service, own)
+      expect(next, 'one request in flight to the first: the second').toBe(own[1]!.name)
+      mine.up.calls[0]!.answer(200)
+      expect(await reply).toHaveStatus(200)
+    })
   })
 
   task(5, 'Eject failing instances', () => {
@@ -734,6 +793,24 @@ describe('service-discovery', () => {
       for (let i = 0; i < s.options.maxFailures!; i++) await failOnce(s, sick.service, sick, [sick])
       await expectNoInstance(s, sick.service)
       expect(await picked(s, fine.service, [fine])).toBe(fine.name)
+    })
+
+    it('keeps the failure counts and ejections of two createApp() instances apart', async () => {
+      const rng = random()
+      const maxFailures = rng.int(2, 4)
+      const mine = setup(rng, { maxFailures })
+      const theirs = setup(rng, { maxFailures })
+      const service = serviceName(rng)
+      const name = rng.word()
+      const own = await add(mine, service, name)
+      const other = await add(theirs, service, name)
+      // maxFailures - 1 failures in each app: neither instance has maxFailures in a row.
+      for (let i = 1; i < maxFailures; i++) await failOnce(theirs, service, other, [other])
+      for (let i = 1; i < maxFailures; i++) await failOnce(mine, service, own, [own])
+      await failOnce(mine, service, own, [own])
+      await expectNoInstance(mine, service)
+      theirs.up.behave.delete(origin(other))
+      expect(await picked(theirs, service, [other]), 'ejected in the other app only').toBe(name)
     })
 
     it('ejects under least-outstanding too', async () => {
