@@ -19,9 +19,10 @@
 //   nobody catches) instead of 404 report_not_found; a directory answered 404 or a bare 500
 // - the checksum loop run on the event loop, in an `async` function or after an `await`
 // - a single worker thread for every job (the checksums run one after the other), a thread per
-//   request with no bound (`workers: 1` lets a second job overtake the first), or a pool shared
-//   by every createApp() (one app's close() ends the other's threads, one app's job waits for
-//   another's)
+//   request with no bound (`workers: 1` lets a second job overtake the first), waiting jobs
+//   taken newest first (pop instead of shift: three jobs queued behind a large one come back
+//   in reverse), or a pool shared by every createApp() (one app's close() ends the other's
+//   threads, one app's job waits for another's)
 // - replies matched to jobs by `worker.once('message')` on a busy thread, so two jobs on one
 //   thread both get the first answer
 // - results that differ from the synchronous versions: another key length, salt encoding or
@@ -255,6 +256,21 @@ function tracked(order: string[], name: string, request: Promise<Reply>): Promis
     order.push(name)
     return res
   })
+}
+
+/** The small jobs queued behind a large one, in the order they are sent. */
+const QUEUED = ['first', 'second', 'third']
+
+/** `n` /health round trips, one after another: time for the app to read what was sent before. */
+async function roundTrips(served: Served, n: number): Promise<void> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
+  try {
+    for (let i = 0; i < n; i++) {
+      expect(await probeOnce(served, agent), 'GET /health answers 200').toBe(200)
+    }
+  } finally {
+    agent.destroy()
+  }
 }
 
 const INVALID_BODY = expect.objectContaining({ error: 'invalid_body' })
@@ -523,26 +539,40 @@ describe('async-vs-blocking', () => {
       ).toEqual(['small', 'large'])
     })
 
-    it('with workers: 1, queues a second checksum until the first is done', async () => {
+    it('with workers: 1, queues checksums and starts them in the order they arrived', async () => {
       const rng = random()
       const s = await setup({ workers: 1 })
       await warm(s)
       const order: string[] = []
       const big = [phrase(rng), LARGE_ROUNDS + rng.int(0, 1000)] as const
-      const small = [phrase(rng), rng.int(1, 1000)] as const
       const first = tracked(order, 'large', sum(s, ...big))
       const probed = await probeWhile(s.served, first)
       expectLoopFree(probed, 'a large POST /api/checksum', 'Run the checksum on a worker thread.')
-      const second = tracked(order, 'small', sum(s, ...small))
-      const [a, b] = await Promise.all([first, second])
-      expectSomeChecksum(a)
-      expectChecksum(b, ...small)
-      focusOn(b)
+      // Three small jobs, sent one at a time behind the large one: each has reached the app
+      // (a few /health round trips later) before the next is sent, so they arrive in this order.
+      const small = QUEUED.map(
+        (name) => [name, `${name}-${phrase(rng)}`, rng.int(100_000, 300_000)] as const,
+      )
+      const queued: Promise<Reply>[] = []
+      for (const [name, text, rounds] of small) {
+        queued.push(tracked(order, name, sum(s, text, rounds)))
+        await roundTrips(s.served, 3)
+      }
+      const [a, ...rest] = await Promise.all([first, ...queued])
+      expectSomeChecksum(a!)
+      for (const [i, [, text, rounds]] of small.entries()) expectChecksum(rest[i]!, text, rounds)
+      focusOn(rest[0]!)
       expect(
-        order,
+        order[0],
         'with workers: 1, a small checksum sent while a large one was running came back first: ' +
           'at most `workers` checksums may run at once, the others wait their turn',
-      ).toEqual(['large', 'small'])
+      ).toBe('large')
+      expect(
+        order,
+        `with workers: 1, three small checksums sent one after another (${QUEUED.join(', ')}) ` +
+          'while a large one was running came back in another order: waiting jobs start in the ' +
+          'order they arrived (take the oldest waiting job, not the newest)',
+      ).toEqual(['large', ...QUEUED])
     })
 
     it('gives every createApp() its own threads: a busy or closed app does not hold up another', async () => {
