@@ -806,8 +806,10 @@ describe('config-layers', () => {
     it('does not quote a file that is not valid JSON', async () => {
       const rng = random()
       const s = secrets(rng)
-      // An unquoted value: JSON.parse's message quotes the text right there.
-      const text = `{"db": {"password": ${s.password}}, "sessionSecret": "${s.sessionSecret}"}`
+      // An unquoted value that starts with a letter: JSON.parse's message ("Unexpected token 'k',
+      // ..."password": kX9..." is not valid JSON") quotes the text right there. A value starting
+      // with a digit would get a message without the text, and a leaky error would slip through.
+      const text = `{"db": {"password": k${s.password}}, "sessionSecret": "${s.sessionSecret}"}`
       const error = loadError({ file: text, env: {}, service: serviceName(rng) })
       expect(error.issues.map((i) => i.path), 'an issue at the path ""').toContain('')
       expectNoFragments(error, s.password)
