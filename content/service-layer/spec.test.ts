@@ -14,7 +14,8 @@
 //   apps
 // - a cache outage that fails the request instead of reading the sources
 // - no negative caching, negative entries kept for ttlMs instead of negativeTtlMs,
-//   negativeTtlMs: 0 not honoured, or a directory outage remembered as a miss
+//   negativeTtlMs: 0 not honoured (or a miss still set with a TTL of 0), or a directory outage
+//   remembered as a miss
 // - writes that leave the cache stale (a cached profile, or a cached miss, after PUT; a deleted
 //   profile still served), writes sent to the directory, validation after the write
 // - ttlMs and negativeTtlMs accepted when negative, fractional or NaN (0 for ttlMs), options
@@ -527,7 +528,7 @@ describe('service-layer', () => {
       expect((await costOf(s, () => get(s, name))).fetches, 'asked again at 5 s').toBe(1)
     })
 
-    it('caches no miss with negativeTtlMs: 0', async () => {
+    it('caches no miss with negativeTtlMs: 0: no set for a miss, every miss asks the sources', async () => {
       const s = await setup({ negativeTtlMs: 0 })
       const name = nobody(s)
       for (let i = 0; i < 3; i++) {
@@ -535,6 +536,12 @@ describe('service-layer', () => {
         expectNotFound(res)
         expect(fetches, 'every miss asks the directory').toBe(1)
       }
+      // A TTL of 0 is not "keep it for no time" in every store: memcached keeps exptime 0
+      // forever and Redis refuses PX 0, so a miss must not be set at all.
+      expect(
+        s.store.calls.filter((c) => c.op === 'set'),
+        'no store.set call for a miss',
+      ).toEqual([])
     })
 
     it('finds a name the directory gained once the miss has expired', async () => {
