@@ -510,7 +510,8 @@ describe('sse-notifications', () => {
       ])
     })
 
-    it.each(['abc', '-1', '2.5'])('sends a reset for Last-Event-ID: %s, which is not an id', async (lastEventId) => {
+    // Number() and parseInt() read every one of these as an id this app could have written.
+    it.each(['abc', '-1', '2.5', '02', '+2', '2e0', '0x2'])('sends a reset for Last-Event-ID: %s, which is not an id', async (lastEventId) => {
       const rng = random()
       const s = await setup(rng)
       const [a] = s.users

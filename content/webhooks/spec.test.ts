@@ -585,11 +585,16 @@ describe('webhooks', () => {
       for (const retryBaseMs of [0, -5, Number.NaN, Number.POSITIVE_INFINITY]) {
         expect(() => createApp({ ...base, retryBaseMs }), `retryBaseMs: ${retryBaseMs}`).toThrow(RangeError)
       }
-      for (const bad of ['k3y', 'whsec_', `sk_${secret(rng).slice(6)}`]) {
+      // Also a prefix followed by text that is not base64 at all: Buffer.from('***', 'base64') is
+      // an empty key, which would sign everything with nothing.
+      for (const bad of ['k3y', 'whsec_', `sk_${secret(rng).slice(6)}`, 'whsec_***', `whsec_${rng.word(3, 6)} ${rng.word(3, 6)}!`]) {
         expect(() => createApp({ ...base, subscribers: [{ url: base.subscribers[0]!.url, secret: bad }] }), `secret ${bad}`).toThrow(TypeError)
         expect(() => createApp({ ...base, incomingSecret: bad }), `incomingSecret ${bad}`).toThrow(TypeError)
       }
-      expect(() => createApp({ ...base, subscribers: [{ url: 'not a url', secret: secret(rng) }] }), 'url "not a url"').toThrow(TypeError)
+      // A URL that parses is not enough: only http: and https: deliver webhooks.
+      for (const url of ['not a url', `ftp://${rng.word(4, 8)}.example.test/hook`, 'javascript:alert(1)', `file:///tmp/${rng.word(4, 8)}`]) {
+        expect(() => createApp({ ...base, subscribers: [{ url, secret: secret(rng) }] }), `url "${url}"`).toThrow(TypeError)
+      }
     })
   })
 
