@@ -4,10 +4,11 @@
 // to a mutant. The target travels in the spec's module id as a query string
 // (`spec.test.ts?course-target=solution`), so one vitest run can grade the same spec against
 // many targets side by side.
-import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { applyPatch, parsePatch, type StructuredPatch } from 'diff'
 import type { Plugin } from 'vite'
+import { typescriptFiles } from '../course/exercise-files.ts'
 import type {} from 'vitest/node'
 
 /** What a grade runs the spec against. */
@@ -181,7 +182,7 @@ export function patchedSolution(dirs: Pick<TargetDirs, 'solutions' | 'content'>,
   const folder = path.join(dirs.solutions, slug)
   const patchFile = path.join(dirs.content, slug, 'mutants', `${name}.patch`)
   const parts = parsePatch(readFileSync(patchFile, 'utf8')).filter((p) => p.hunks.length > 0)
-  const files = solutionFiles(folder)
+  const files = typescriptFiles(folder).map((f) => path.relative(folder, f))
   const patched = new Map<string, string>()
   for (const part of parts) {
     const file = fileOfPart(part, files) ?? (parts.length === 1 ? 'app.ts' : undefined)
@@ -207,13 +208,6 @@ function fileOfPart(part: StructuredPatch, files: string[]): string | undefined 
   const names = [part.oldFileName, part.newFileName].filter((n): n is string => !!n).map((n) => `/${n.replace(/\\/g, '/')}`)
   const matches = files.filter((f) => names.some((n) => n.endsWith(`/${f.split(path.sep).join('/')}`)))
   return matches.sort((a, b) => b.length - a.length)[0]
-}
-
-function solutionFiles(folder: string): string[] {
-  if (!existsSync(folder)) return []
-  return readdirSync(folder, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile() && e.name.endsWith('.ts'))
-    .map((e) => path.relative(folder, path.join(e.parentPath, e.name)))
 }
 
 function refuseCourseCode(dirs: TargetDirs, file: string): void {
