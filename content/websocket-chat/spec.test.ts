@@ -369,6 +369,25 @@ describe('websocket-chat', () => {
       expect(await nextChat(sender, 'the next message, on a connection that must still be open')).toEqual(message(room, b.id, text, 1))
     })
 
+    it('answers a binary frame with an error frame, even when its bytes spell a valid say', async () => {
+      const rng = random()
+      const s = await setup(rng)
+      const room = roomName(rng)
+      const [a, b] = s.users
+      const sender = await join(s, a.tokens[0]!, room, a.id)
+      const other = await join(s, b.tokens[0]!, room, b.id)
+      for (const frame of [{ type: 'say', text: rng.word() }, { type: 'who' }]) {
+        sender.sendBinary(frame)
+        expect(await nextChat(sender, `the error frame for a binary ${frame.type}`), `the answer to a binary ${frame.type}`).toEqual(
+          expect.objectContaining({ type: 'error', error: 'invalid_frame' }),
+        )
+      }
+      // Nothing was broadcast: the next frame either connection gets is this message (seq 1).
+      const text = rng.word()
+      expect(await say(other, text), "the other connection's next frame").toEqual(message(room, b.id, text, 1))
+      expect(await nextChat(sender, 'the next message, on a connection that must still be open')).toEqual(message(room, b.id, text, 1))
+    })
+
     it('accepts a say of exactly 500 characters and ignores extra fields', async () => {
       const rng = random()
       const s = await setup(rng)

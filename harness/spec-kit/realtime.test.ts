@@ -19,7 +19,8 @@ function chatApp() {
       onOpen: (_e, ws) => ws.send(JSON.stringify({ hello: true })),
       onMessage: (e, ws) => {
         if (e.data === 'bye') ws.close(4000, 'asked to')
-        else ws.send(`echo:${String(e.data)}`)
+        else if (typeof e.data === 'string') ws.send(`echo:${e.data}`)
+        else ws.send(`binary:${Buffer.from(e.data as ArrayBuffer).toString('utf8')}`)
       },
     })),
   )
@@ -73,6 +74,17 @@ describe('connect', () => {
       target: 'WebSocket /ws',
       lines: ['· opened', '← {"hello":true}', '→ ping', '← echo:ping', '→ bye', expect.stringMatching(/closed.*4000 asked to/)],
     })
+  })
+
+  it('sends a binary frame that the server sees as binary, and logs it as such', async () => {
+    const s = await served()
+    const ws = await connect(s, '/ws', { headers: { Authorization: 'x' } })
+    await ws.next('the greeting')
+    ws.sendBinary({ type: 'say' })
+    expect((await ws.next()).text).toBe('binary:{"type":"say"}')
+    ws.send('text')
+    expect((await ws.next()).text).toBe('echo:text')
+    expect(currentMeta().streams?.[0]?.lines).toContain('→ (binary) {"type":"say"}')
   })
 
   it('says which message never came, and why', async () => {

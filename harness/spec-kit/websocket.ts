@@ -31,6 +31,8 @@ export class UpgradeRefused extends Error {
 export interface TestSocket {
   /** Sends a message: a string as is, anything else as JSON. */
   send(message: unknown): void
+  /** Sends the same text as `send` would, but as a binary frame (its UTF-8 bytes). */
+  sendBinary(message: unknown): void
   /** The next message not yet taken; `what` names it in the failure ("the welcome message"). */
   next(what?: string): Promise<Frame>
   /** Resolves when the connection closes; rejects if it stays open. */
@@ -95,6 +97,11 @@ export function connect(served: Served, path: string, options: ConnectOptions = 
       const text = typeof message === 'string' ? message : JSON.stringify(message)
       log(`→ ${text}`)
       ws.send(text)
+    },
+    sendBinary(message) {
+      const text = typeof message === 'string' ? message : JSON.stringify(message)
+      log(`→ (binary) ${text}`)
+      ws.send(Buffer.from(text, 'utf8'), { binary: true })
     },
     next(what = 'another message') {
       const ready = queue.shift()
