@@ -13,6 +13,7 @@ import { typecheck } from '../runner/typecheck.ts'
 import { createSession } from '../runner/vitest-session.ts'
 import { DEFAULT_SEED_COUNT, MAX_SEED, seedRun } from './soak-seeds.ts'
 import { mentionProblems } from './mentions.ts'
+import { stubCoverageProblems } from './stub-coverage.ts'
 
 export interface ExerciseReport {
   slug: string
@@ -141,14 +142,7 @@ function metadataReport(paths: CoursePaths, catalog: Catalog, e: Exercise, optio
     const head = readFileSync(paths.spec(e.slug), 'utf8').split('\n').slice(0, 60).join('\n')
     if (!/wrong implementations/i.test(head)) problems.push('the spec header does not list the wrong implementations it catches')
   }
-  // A multi-file exercise: the learner needs a stub of every file the solution is made of.
-  const stubFiles = new Set(typescriptFiles(paths.stub(e.slug)).map((f) => path.relative(paths.stub(e.slug), f)))
-  for (const file of typescriptFiles(paths.solution(e.slug))) {
-    const rel = path.relative(paths.solution(e.slug), file)
-    if (stubFiles.size && !stubFiles.has(rel)) {
-      problems.push(`${path.relative(paths.root, file)} has no stub: add ${path.relative(paths.root, path.join(paths.stub(e.slug), rel))} and copy it to exercises/${e.slug}/`)
-    }
-  }
+  problems.push(...stubCoverageProblems(paths, e.slug))
   if (options.requirePristineExercises) {
     for (const file of typescriptFiles(paths.stub(e.slug))) {
       const shipped = path.join(paths.exercise(e.slug), path.relative(paths.stub(e.slug), file))
