@@ -30,19 +30,18 @@ import { inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import {
   build,
+  type Client,
   client,
   fakeClock,
+  type FakeClock,
   focusOn,
   random,
-  task,
-  type Client,
-  type FakeClock,
   type Reply,
   type Rng,
+  task,
+  until,
 } from '../../harness/spec-kit/index.ts'
 import { createApp, type BreakerOptions } from '../../exercises/circuit-breaker/app.ts'
-
-const WAIT_MS = 1500
 
 /** One call the app made through the injected fetch. */
 interface UpstreamCall {
@@ -104,15 +103,6 @@ class Timers {
     new Promise((resolve) => {
       this.sleeps.push({ ms, fire: () => resolve() })
     })
-}
-
-/** Waits (on the event loop, never on a fixed delay) until `condition` holds. */
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + WAIT_MS
-  while (!condition() && Date.now() < deadline) {
-    await new Promise((resolve) => setImmediate(resolve))
-  }
-  expect(condition(), what).toBe(true)
 }
 
 interface Setup {

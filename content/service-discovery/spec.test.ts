@@ -35,19 +35,18 @@ import { inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import {
   build,
+  type Client,
   client,
   fakeClock,
+  type FakeClock,
   focusOn,
   random,
-  task,
-  type Client,
-  type FakeClock,
   type Reply,
   type Rng,
+  task,
+  until,
 } from '../../harness/spec-kit/index.ts'
 import { createApp, type DiscoveryOptions } from '../../exercises/service-discovery/app.ts'
-
-const WAIT_MS = 1500
 
 type Behaviour = number | 'network-error' | 'hold'
 
@@ -92,14 +91,6 @@ class Instances {
     if (behaviour !== 'hold') answer(behaviour)
     return promise
   }
-}
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + WAIT_MS
-  while (!condition() && Date.now() < deadline) {
-    await new Promise((resolve) => setImmediate(resolve))
-  }
-  expect(condition(), what).toBe(true)
 }
 
 interface Setup {

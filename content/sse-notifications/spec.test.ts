@@ -29,16 +29,17 @@ import { describe, expect, it } from 'vitest'
 import {
   build,
   client,
+  type EventStream,
   openEvents,
   parseChallenge,
   parseTokenList,
   random,
-  serve,
-  task,
-  type EventStream,
   type Rng,
+  serve,
   type Served,
   type SseEvent,
+  task,
+  until,
 } from '../../harness/spec-kit/index.ts'
 import {
   createApp,
@@ -199,15 +200,6 @@ async function expectEvents(events: EventStream, published: Published[], what: s
   const got: SseEvent[] = []
   for (const p of published) got.push(await events.next(`${what}: event ${p.id} (${p.type})`))
   expect(got.map(seen), what).toEqual(published.map(expected))
-}
-
-/** Waits until `done()` holds, polling; fails with `what` when it never does. */
-async function until(done: () => boolean, what: () => string): Promise<void> {
-  const deadline = Date.now() + WAIT_MS
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`${what()} (waited ${WAIT_MS} ms)`)
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
 }
 
 async function expectUnauthorized(s: Setup, path: string, headers: Record<string, string> = {}): Promise<void> {

@@ -1,6 +1,7 @@
 // What hidden specs import: the request client, the response matchers' types, seeded random
-// data, a controllable clock, a real SQLite database, a real listening server with WebSocket
-// and event-stream clients, and `task` to group checks into the exercise's numbered tasks.
+// data, a controllable clock, a wait for an expected event, a real SQLite database, a real
+// listening server with WebSocket and event-stream clients, and `task` to group checks into the
+// exercise's numbered tasks.
 import './matchers.ts'
 
 export { client, focusOn, NoResponseError, REQUEST_TIMEOUT_MS } from './client.ts'
@@ -9,6 +10,8 @@ export { fakeClock } from './clock.ts'
 export type { FakeClock } from './clock.ts'
 export { random } from './random.ts'
 export { task } from './task.ts'
+export { until, UNTIL_TIMEOUT_MS } from './until.ts'
+export type { UntilOptions } from './until.ts'
 export { build } from './app-options.ts'
 export { database, SqliteError } from './database.ts'
 export { serve } from './server.ts'
