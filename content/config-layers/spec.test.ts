@@ -17,7 +17,12 @@
 // - NODE_ENV other than "production" silently taken as development ("prod" runs with debug on)
 // - the wrong precedence between any two layers (every pair is checked), e.g. the file's
 //   service section below the shared part, or env below the file
-// - other services' sections merged or validated; `services` left in the config
+// - other services' sections merged or validated; `services` left in the config; a `services`
+//   or a section of this service that is not an object silently ignored
+// - an overrides key set to undefined overwriting the layers below (at the top or deeper)
+// - APP_DB=x next to APP_DB__PORT=1 (or APP_PORT next to APP_PORT__X): the variable read last
+//   silently wins instead of an issue at the path, in either order
+// - a file that cannot be read ending the check, so the other layers' problems stay hidden
 // - validation that stops at the first problem, or reports production rules only when
 //   everything else is valid; unknown keys accepted (z.object instead of z.strictObject) or
 //   reported at the parent's path; issues at the layer's path instead of the setting's
@@ -514,21 +519,25 @@ describe('config-layers', () => {
       expect(config).toEqual(expected(service, 'development', secretFile(s)))
     })
 
-    it('overrides beat every layer, and an undefined override is not set', async () => {
+    it('overrides beat every layer, and an undefined override is not set, at any depth', async () => {
       const rng = random()
       const l = layered(rng)
-      const setting = rng.pick(SETTINGS)
+      // port and db.poolSize carry the undefined overrides, so the overridden setting is another.
+      const setting = rng.pick(SETTINGS.filter((x) => !['port', 'db.poolSize'].includes(x.path.join('.'))))
       const [a, b] = twoValues(rng, setting)
       for (const layer of ['defaults', 'file', 'section', 'env'] as const) l.put(layer, setting, a)
       l.put('overrides', setting, b)
-      const other = setting.path[0] === 'port' ? undefined : rng.int(1024, 65535)
-      if (other !== undefined) {
-        l.put('file', SETTINGS[0]!, other)
-        l.sources.overrides['port'] = undefined
-      }
+      const port = rng.int(1024, 65535)
+      const poolSize = rng.int(1, 100)
+      l.put('file', SETTINGS.find((x) => x.path.join('.') === 'port')!, port)
+      l.put('section', SETTINGS.find((x) => x.path.join('.') === 'db.poolSize')!, poolSize)
+      l.sources.overrides['port'] = undefined
+      const db = (l.sources.overrides['db'] ??= {}) as Tree
+      db['poolSize'] = undefined
       const config = load(l.sources)
       expect(valueAt(config, setting.path), `${setting.path.join('.')} comes from the overrides`).toEqual(b)
-      if (other !== undefined) expect(config.port, 'an undefined override leaves port to the file').toBe(other)
+      expect(config.port, 'overrides { port: undefined } leaves port to the file').toBe(port)
+      expect(config.db.poolSize, "overrides { db: { poolSize: undefined } } leaves db.poolSize to the service's section").toBe(poolSize)
     })
 
     const pairs: [Layer, Layer][] = []
@@ -647,6 +656,31 @@ describe('config-layers', () => {
       expectIssuePaths(error, [path])
     })
 
+    it('reports a variable below a plain setting at that setting: APP_PORT__X is an issue at port', async () => {
+      const rng = random()
+      const s = secrets(rng)
+      const variable = `APP_PORT__${rng.pick(['X', 'VALUE', 'NUMBER'])}`
+      expectIssuePaths(loadError({ file: secretFile(s), env: { [variable]: String(rng.int(1, 65535)) }, service: serviceName(rng) }), ['port'])
+    })
+
+    it.each([
+      ['APP_DB', 'APP_DB__PORT', 'db'],
+      ['APP_PORT', 'APP_PORT__X', 'port'],
+    ])('reports %s next to %s at %s, in either order', async (value, below, path) => {
+      const rng = random()
+      const s = secrets(rng)
+      const variables: [string, string][] = [
+        [value, String(rng.int(1024, 65535))],
+        [below, String(rng.int(1024, 65535))],
+      ]
+      for (const order of [variables, [...variables].reverse()]) {
+        const env = Object.fromEntries(order)
+        const error = loadError({ file: secretFile(s), env, service: serviceName(rng) })
+        expect(error.issues.map((i) => i.path), `the paths of the issues for env ${JSON.stringify(env)}`).toContain(path)
+        expectIssuePaths(error, [path])
+      }
+    })
+
     it('reports APP_CONSTRUCTOR__PROTOTYPE__DEBUG as the unknown key "constructor"', async () => {
       const rng = random()
       const s = secrets(rng)
@@ -673,6 +707,22 @@ describe('config-layers', () => {
       const file = rng.next() < 0.5 || text.startsWith('{') ? text : (JSON.parse(text) as Tree)
       const error = loadError({ file, env, service: serviceName(rng) })
       expect(error.issues.map((i) => i.path), 'an issue at the path ""').toContain('')
+      // The file counts as an empty layer: the others are still merged and checked, all at once.
+      const more = loadError({ file, env: { ...env, APP_PORT: rng.pick(['abc', '80a']) }, overrides: { logLevel: 'verbose' }, service: serviceName(rng) })
+      expectIssuePaths(more, ['', 'port', 'logLevel'])
+    })
+
+    it("reports a services that is not an object, and this service's section that is not one", async () => {
+      const rng = random()
+      const s = secrets(rng)
+      const service = serviceName(rng)
+      const services = rng.pick([5, 'billing', [{ port: 1 }], true])
+      expectIssuePaths(loadError({ file: { ...secretFile(s), services }, env: {}, service }), ['services'])
+      const section = rng.pick([5, 'x', [{ port: 1 }], null])
+      expectIssuePaths(loadError({ file: { ...secretFile(s), services: { [service]: section } }, env: {}, service }), [`services.${service}`])
+      // Another service's section is not read at all, however wrong it is.
+      const config = load({ file: { ...secretFile(s), services: { [`${rng.word()}-other`]: section } }, env: {}, service })
+      expect(config).toEqual(expected(service, 'development', secretFile(s)))
     })
 
     it('refuses an empty service name', async () => {

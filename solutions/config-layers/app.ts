@@ -121,19 +121,30 @@ function mergeInto(target: Tree, source: Tree, skip?: string): Tree {
   return target
 }
 
-/** `APP_DB__POOL_SIZE=25` -> `{ db: { poolSize: '25' } }`; empty values count as unset. */
-function environmentLayer(env: Record<string, string | undefined>): Tree {
+/**
+ * `APP_DB__POOL_SIZE=25` -> `{ db: { poolSize: '25' } }`; empty values count as unset. Two
+ * variables that make one path both a value and a section (`APP_DB=x`, `APP_DB__PORT=1`) are an
+ * issue at that path, whichever comes first: letting one silently win would hide the other.
+ */
+function environmentLayer(env: Record<string, string | undefined>, issues: ConfigIssue[]): Tree {
   const layer: Tree = Object.create(null)
-  for (const [name, value] of Object.entries(env)) {
+  const clash = (path: string[]) => issues.push({ path: path.join('.'), message: 'APP_ variables set this both as a value and as a section' })
+  variables: for (const [name, value] of Object.entries(env)) {
     // Case-sensitive and with the underscore: APPDATA or MYAPP_PORT are not ours.
     if (!name.startsWith('APP_') || value === undefined || value === '') continue
     const path = name.slice(4).split('__').map(camelCase)
     let node = layer
-    for (const segment of path.slice(0, -1)) {
+    for (const [i, segment] of path.slice(0, -1).entries()) {
       const next = node[segment]
+      if (typeof next === 'string') {
+        clash(path.slice(0, i + 1))
+        continue variables
+      }
       node = isPlainObject(next) ? next : (node[segment] = Object.create(null) as Tree)
     }
-    node[path[path.length - 1]!] = value
+    const last = path[path.length - 1]!
+    if (isPlainObject(node[last])) clash(path)
+    node[last] = value
   }
   return layer
 }
@@ -193,13 +204,15 @@ export function loadConfig(sources: ConfigSources): Config {
     // `services` is a section of the file, not a setting: only this service's part is read.
     mergeInto(merged, file, 'services')
     const sections = file['services']
-    if (isPlainObject(sections) && Object.hasOwn(sections, service)) {
+    if (sections !== undefined && !isPlainObject(sections)) {
+      issues.push({ path: 'services', message: 'services must be an object of service sections' })
+    } else if (isPlainObject(sections) && Object.hasOwn(sections, service)) {
       const section = sections[service]
       if (isPlainObject(section)) mergeInto(merged, section)
       else issues.push({ path: `services.${service}`, message: 'a service section must be an object' })
     }
   }
-  mergeInto(merged, environmentLayer(sources.env))
+  mergeInto(merged, environmentLayer(sources.env, issues))
   if (sources.overrides) mergeInto(merged, sources.overrides)
 
   const parsed = Settings.safeParse(merged)
