@@ -710,19 +710,23 @@ describe('config-layers', () => {
       // The file counts as an empty layer: the others are still merged and checked, all at once.
       const more = loadError({ file, env: { ...env, APP_PORT: rng.pick(['abc', '80a']) }, overrides: { logLevel: 'verbose' }, service: serviceName(rng) })
       expectIssuePaths(more, ['', 'port', 'logLevel'])
+      // Secrets only the broken file could have held are missing, and that is said too.
+      expectIssuePaths(loadError({ file, env: {}, service: serviceName(rng) }), ['', 'db.password', 'sessionSecret'])
     })
 
     it("reports a services that is not an object, and this service's section that is not one", async () => {
       const rng = random()
       const s = secrets(rng)
       const service = serviceName(rng)
-      const services = rng.pick([5, 'billing', [{ port: 1 }], true])
-      expectIssuePaths(loadError({ file: { ...secretFile(s), services }, env: {}, service }), ['services'])
-      const section = rng.pick([5, 'x', [{ port: 1 }], null])
-      expectIssuePaths(loadError({ file: { ...secretFile(s), services: { [service]: section } }, env: {}, service }), [`services.${service}`])
-      // Another service's section is not read at all, however wrong it is.
-      const config = load({ file: { ...secretFile(s), services: { [`${rng.word()}-other`]: section } }, env: {}, service })
-      expect(config).toEqual(expected(service, 'development', secretFile(s)))
+      for (const services of [5, 'billing', [{ port: 1 }], true, null]) {
+        expectIssuePaths(loadError({ file: { ...secretFile(s), services }, env: {}, service }), ['services'])
+      }
+      for (const section of [5, 'x', [{ port: 1 }], null]) {
+        expectIssuePaths(loadError({ file: { ...secretFile(s), services: { [service]: section } }, env: {}, service }), [`services.${service}`])
+        // Another service's section is not read at all, however wrong it is.
+        const config = load({ file: { ...secretFile(s), services: { [`${rng.word()}-other`]: section } }, env: {}, service })
+        expect(config).toEqual(expected(service, 'development', secretFile(s)))
+      }
     })
 
     it('refuses an empty service name', async () => {
