@@ -22,7 +22,8 @@ export const USAGE = `Usage: npm <command> [-- flags]
   npm run hint [name]              a hint for the task you are on (--task N for another)
   npm run compare <name>           your attempt vs the reference (--force before passing)
   npm run reset <name>             restore the stub (your attempt is backed up first)
-  npm run verify [name...]         the course self-check (--seed N, --seeds COUNT for a soak)
+  npm run verify [name...]         the course self-check (--seed N, --seeds COUNT for a soak,
+                                   --mutant-seeds COUNT to grade each mutant with as many)
 
 Flags go after \`--\`, e.g. \`npm run exercise jwt-verify -- --json\`.
 `
@@ -33,6 +34,7 @@ const OPTIONS = {
   force: { type: 'boolean' },
   seed: { type: 'string' },
   seeds: { type: 'string' },
+  'mutant-seeds': { type: 'string' },
   task: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
@@ -54,6 +56,7 @@ interface Flags {
   force?: boolean
   seed?: string
   seeds?: string
+  'mutant-seeds'?: string
   task?: string
   help?: boolean
 }
@@ -146,11 +149,13 @@ export async function main(argv: string[], out: Output = terminalOutput(), env =
         return (await import('./commands/reset.ts')).resetCommand(ctx, { slug: needSlug() })
       case 'verify': {
         const { verifyCommand } = await import('./commands/verify.ts')
-        const seedCount = parseSeedCount(flags.seeds)
+        const seedCount = parseSeedCount(flags.seeds, '--seeds', 'each reference solution')
+        const mutantSeedCount = parseSeedCount(flags['mutant-seeds'], '--mutant-seeds', 'each mutant')
         return await verifyCommand(ctx, {
           slugs: positionals,
           ...(seed !== undefined ? { seed } : {}),
           ...(seedCount !== undefined ? { seedCount } : {}),
+          ...(mutantSeedCount !== undefined ? { mutantSeedCount } : {}),
         })
       }
       default:
@@ -167,10 +172,10 @@ function parseSeed(text: string | undefined): number | undefined {
   return Number(text)
 }
 
-function parseSeedCount(text: string | undefined): number | undefined {
+function parseSeedCount(text: string | undefined, flag: string, what: string): number | undefined {
   if (text === undefined) return undefined
   if (!/^\d{1,6}$/.test(text) || Number(text) < 1) {
-    throw new HarnessError('BAD_USAGE', `--seeds takes how many seeds to grade each reference solution with (1 or more), not "${text}".`)
+    throw new HarnessError('BAD_USAGE', `${flag} takes how many seeds to grade ${what} with (1 or more), not "${text}".`)
   }
   return Number(text)
 }

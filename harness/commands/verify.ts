@@ -12,6 +12,8 @@ export interface VerifyArgs {
   seed?: number
   /** How many seeds each reference solution is graded with (the soak). */
   seedCount?: number
+  /** How many seeds each mutant is graded with (default 1). */
+  mutantSeedCount?: number
   /** Only these exercises (all when empty). */
   slugs?: string[]
 }
@@ -33,10 +35,14 @@ export async function verifyCommand(ctx: CommandContext, args: VerifyArgs = {}):
   const { seeds } = plan
   const range = seeds.length > 1 ? `seeds ${seeds[0]}..${seeds.at(-1)}` : `seed ${seeds[0]}`
   ctx.out.write(c.dim(`Reference solutions are graded with ${seeds.length} seed${seeds.length > 1 ? 's' : ''} each: ${range} (${plan.origin}; replay with -- --seed ${seeds[0]}${seeds.length !== 2 ? ` --seeds ${seeds.length}` : ''}).\n`))
+  if (args.mutantSeedCount !== undefined && args.mutantSeedCount > 1) {
+    ctx.out.write(c.dim(`Each mutant is graded with ${args.mutantSeedCount} seeds from ${seeds[0]} on: it must be caught with every one.\n`))
+  }
   const spinner = startSpinner(ctx.out, 'Verifying the course…')
   const report = await verifyCourse(ctx.paths, {
     ...(args.slugs?.length ? { only: args.slugs } : {}),
     seeds,
+    ...(args.mutantSeedCount !== undefined ? { mutantSeeds: args.mutantSeedCount } : {}),
     requirePristineExercises: Boolean(ctx.env.CI),
     onProgress: (text) => {
       spinner.update(`Verifying the course: ${text}…`)

@@ -65,4 +65,30 @@ describe('npm run verify', () => {
     const clean = await runCli(course.root, ['exercise', 'passing', '--solution', '--seed', String(passed)])
     expect(clean.code).toBe(0)
   })
+
+  it('grades each mutant with --mutant-seeds seeds and names the one that missed it, once', async () => {
+    // The check that catches the mutant sometimes asks for the one name the mutant gets right.
+    const spec = path.join(course.root, 'content', 'passing', 'spec.test.ts')
+    const source = await import('node:fs').then((fs) => fs.readFileSync(spec, 'utf8'))
+    writeFileSync(
+      spec,
+      source
+        .replace("import { client } from", "import { client, random } from")
+        .replace(
+          "const res = await client(createApp({ name: 'ada' })).get('/ping')\n    expect(res).toHaveJsonBody({ pong: 'ada' })",
+          "const name = random().int(0, 2) === 0 ? 'anonymous' : 'ada'\n    const res = await client(createApp({ name })).get('/ping')\n    expect(res).toHaveJsonBody({ pong: name })",
+        ),
+    )
+    const run = await runCli(course.root, ['verify', 'passing', '--seed', '1', '--mutant-seeds', '12'])
+    expect(run.stdout).toContain('Each mutant is graded with 12 seeds from 1 on')
+    expect(run.code).toBe(1)
+    expect(run.stdout).toMatch(/✗ passing\s+2 checks, stub fails 2, 0\/1 mutants caught/)
+    const missed = [...run.stdout.matchAll(/mutant wrong-name passes every check with seed (\d+)/g)]
+    expect(missed, 'one report for the mutant, however many seeds missed it').toHaveLength(1)
+    expect(run.stdout).toContain(`replay: COURSE_SEED=${missed[0]![1]} COURSE_TARGET=mutant:wrong-name npx vitest run content/passing`)
+    // A count that is not a number is refused before anything runs.
+    const bad = await runCli(course.root, ['verify', 'passing', '--mutant-seeds', 'many'])
+    expect(bad.code).toBe(2)
+    expect(bad.stdout + bad.stderr).toContain('--mutant-seeds takes how many seeds to grade each mutant with (1 or more), not "many"')
+  })
 })

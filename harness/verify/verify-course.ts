@@ -24,6 +24,10 @@ export interface ExerciseReport {
   stubFailing: number
   mutantsCaught: number
   mutants: number
+  /** Per mutant: caught by every seed so far, or missed by one. */
+  mutantVerdicts: Map<string, 'caught' | 'missed'>
+  /** How many seeds each mutant is graded with. */
+  mutantSeedCount: number
   /** The untouched stub's grade, for a check of how its report reads. */
   stub?: GradeResult
 }
@@ -40,6 +44,11 @@ export interface VerifyReport {
 export interface VerifyOptions {
   /** Each reference solution is graded once per seed (default: two random seeds). */
   seeds?: number[]
+  /**
+   * Each mutant is graded with this many seeds, counting up from the first solution seed
+   * (default 1): a mutant only some seeds' data catch is a gap in the spec.
+   */
+  mutantSeeds?: number
   /** Also require exercises/<slug> to be the untouched stub (set under CI, where nobody is working on them). */
   requirePristineExercises?: boolean
   onProgress?: (text: string) => void
@@ -51,6 +60,7 @@ export interface VerifyOptions {
 export async function verifyCourse(paths: CoursePaths, options: VerifyOptions = {}): Promise<VerifyReport> {
   const started = Date.now()
   const seeds = options.seeds?.length ? options.seeds : seedRun(1 + Math.floor(Math.random() * MAX_SEED), DEFAULT_SEED_COUNT)
+  const mutantSeeds = seedRun(seeds[0]!, options.mutantSeeds ?? 1)
   const catalog = loadCatalog(paths.catalog)
   const problems: string[] = []
   if (!existsSync(paths.questionBank)) problems.push('content/questions.json (the question bank) is missing')
@@ -75,7 +85,9 @@ export async function verifyCourse(paths: CoursePaths, options: VerifyOptions = 
     ...runnable.flatMap((e) => [
       // Not stopped at the first failure: the stub's full report is what a learner first sees.
       { slug: e.slug, target: { kind: 'stub' } as const },
-      ...mutantNames(paths, e.slug).map((name) => ({ slug: e.slug, target: { kind: 'mutant', name } as const, bail: true })),
+      ...mutantNames(paths, e.slug).flatMap((name) =>
+        mutantSeeds.map((seed) => ({ slug: e.slug, target: { kind: 'mutant', name } as const, bail: true, seed })),
+      ),
     ]),
     ...seeds.flatMap((seed) => runnable.map((e) => ({ slug: e.slug, target: { kind: 'solution' } as const, seed }))),
   ]
@@ -119,7 +131,17 @@ export async function verifyCourse(paths: CoursePaths, options: VerifyOptions = 
 
 function metadataReport(paths: CoursePaths, catalog: Catalog, e: Exercise, options: VerifyOptions): ExerciseReport {
   const problems: string[] = []
-  const report: ExerciseReport = { slug: e.slug, problems, failingSeeds: [], checks: 0, stubFailing: 0, mutantsCaught: 0, mutants: 0 }
+  const report: ExerciseReport = {
+    slug: e.slug,
+    problems,
+    failingSeeds: [],
+    checks: 0,
+    stubFailing: 0,
+    mutantsCaught: 0,
+    mutants: 0,
+    mutantVerdicts: new Map(),
+    mutantSeedCount: options.mutantSeeds ?? 1,
+  }
   problems.push(...mentionProblems(paths, catalog, e))
   e.tasks.forEach((task, i) => {
     const which = e.tasked ? `task ${i + 1} ("${task.title}")` : 'the exercise'
@@ -175,12 +197,28 @@ function judge(report: ExerciseReport, result: GradeResult, exercise: Exercise):
       else if (result.status === 'pass') report.problems.push('the untouched stub passes every check')
       else report.stub = result
       break
-    case 'mutant':
-      report.mutants++
-      if (result.loadError) report.problems.push(`mutant ${result.target.name} does not load: ${result.loadError.message}`)
-      else if (result.status === 'pass') report.problems.push(`mutant ${result.target.name} passes every check: the spec does not catch it`)
-      else report.mutantsCaught++
+    case 'mutant': {
+      // Graded once per mutant seed: it counts as caught only when every seed caught it.
+      const name = result.target.name
+      const seen = report.mutantVerdicts.get(name)
+      if (seen === undefined) report.mutants++
+      const problem = result.loadError
+        ? `mutant ${name} does not load: ${result.loadError.message}`
+        : result.status === 'pass'
+          ? `mutant ${name} passes every check${report.mutantSeedCount > 1 ? ` with seed ${result.seed}` : ''}: the spec does not catch it` +
+            (report.mutantSeedCount > 1 ? `\n  replay: COURSE_SEED=${result.seed} COURSE_TARGET=mutant:${name} npx vitest run content/${result.slug}` : '')
+          : undefined
+      if (problem && seen !== 'missed') {
+        // One report per mutant is enough: the first seed that missed it replays it.
+        report.problems.push(problem)
+        if (seen === 'caught') report.mutantsCaught--
+        report.mutantVerdicts.set(name, 'missed')
+      } else if (!problem && seen === undefined) {
+        report.mutantsCaught++
+        report.mutantVerdicts.set(name, 'caught')
+      }
       break
+    }
     case 'attempt':
       break
   }
@@ -204,8 +242,12 @@ export function taskProblems(exercise: Exercise, result: GradeResult): string[] 
   return problems
 }
 
-/** Spec runs per vitest run, and vitest runs per session. */
-const BATCH = 300
+/**
+ * Spec runs per vitest run, and vitest runs per session. Workers are shared within a run and
+ * keep every module it loaded: at 300 runs a worker reached ~480 MB of the 512 MB limit (74
+ * exercises, 2026-12-04); at 150 it peaks at ~360 MB, for the same total time.
+ */
+const BATCH = 150
 const BATCHES_PER_SESSION = 8
 const SHOWN_FAILING_SEEDS = 3
 
