@@ -352,40 +352,43 @@ describe('websocket-chat', () => {
       ['an ack whose seq is a string', { type: 'ack', seq: '0' }],
     ]
 
-    it.each(invalid)('answers %s with an error frame to the sender only, and stays open', async (_, frame) => {
-      const rng = random()
+    /** Two connections in one room: the sender of bad frames, and another user's. */
+    async function senderAndOther(rng: Rng) {
       const s = await setup(rng)
       const room = roomName(rng)
       const [a, b] = s.users
-      const sender = await join(s, a.tokens[0]!, room, a.id)
-      const other = await join(s, b.tokens[0]!, room, b.id)
-      sender.send(frame)
-      expect(await nextChat(sender, 'the error frame'), 'the answer to the bad frame').toEqual(
+      return { room, otherUser: b.id, sender: await join(s, a.tokens[0]!, room, a.id), other: await join(s, b.tokens[0]!, room, b.id) }
+    }
+
+    async function expectInvalidFrame(ws: TestSocket, what: string): Promise<void> {
+      expect(await nextChat(ws, `the error frame for ${what}`), `the answer to ${what}`).toEqual(
         expect.objectContaining({ type: 'error', error: 'invalid_frame' }),
       )
-      // Nothing was broadcast: the next frame either connection gets is this message (seq 1).
+    }
+
+    /** Nothing was broadcast, and the sender is still open: the next frame both get is this message (seq 1). */
+    async function expectNothingBroadcast(rng: Rng, c: Awaited<ReturnType<typeof senderAndOther>>): Promise<void> {
       const text = rng.word()
-      expect(await say(other, text), "the other connection's next frame").toEqual(message(room, b.id, text, 1))
-      expect(await nextChat(sender, 'the next message, on a connection that must still be open')).toEqual(message(room, b.id, text, 1))
+      expect(await say(c.other, text), "the other connection's next frame").toEqual(message(c.room, c.otherUser, text, 1))
+      expect(await nextChat(c.sender, 'the next message, on a connection that must still be open')).toEqual(message(c.room, c.otherUser, text, 1))
+    }
+
+    it.each(invalid)('answers %s with an error frame to the sender only, and stays open', async (what, frame) => {
+      const rng = random()
+      const c = await senderAndOther(rng)
+      c.sender.send(frame)
+      await expectInvalidFrame(c.sender, what)
+      await expectNothingBroadcast(rng, c)
     })
 
     it('answers a binary frame with an error frame, even when its bytes spell a valid say', async () => {
       const rng = random()
-      const s = await setup(rng)
-      const room = roomName(rng)
-      const [a, b] = s.users
-      const sender = await join(s, a.tokens[0]!, room, a.id)
-      const other = await join(s, b.tokens[0]!, room, b.id)
+      const c = await senderAndOther(rng)
       for (const frame of [{ type: 'say', text: rng.word() }, { type: 'who' }]) {
-        sender.sendBinary(frame)
-        expect(await nextChat(sender, `the error frame for a binary ${frame.type}`), `the answer to a binary ${frame.type}`).toEqual(
-          expect.objectContaining({ type: 'error', error: 'invalid_frame' }),
-        )
+        c.sender.sendBinary(frame)
+        await expectInvalidFrame(c.sender, `a binary ${frame.type}`)
       }
-      // Nothing was broadcast: the next frame either connection gets is this message (seq 1).
-      const text = rng.word()
-      expect(await say(other, text), "the other connection's next frame").toEqual(message(room, b.id, text, 1))
-      expect(await nextChat(sender, 'the next message, on a connection that must still be open')).toEqual(message(room, b.id, text, 1))
+      await expectNothingBroadcast(rng, c)
     })
 
     it('accepts a say of exactly 500 characters and ignores extra fields', async () => {

@@ -1,5 +1,5 @@
 // End-to-end: the course self-check on the fixture course, sound and then broken on purpose.
-import { rmSync, writeFileSync } from 'node:fs'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { makeCourse, runCli } from './fixture.ts'
@@ -9,6 +9,15 @@ beforeEach(() => {
   course = makeCourse()
 })
 afterEach(() => course.cleanup())
+
+/** Rewrites the fixture's `passing` spec, with the kit's `random` imported for the edit to use. */
+function editPassingSpec(edit: (source: string) => string): void {
+  const spec = path.join(course.root, 'content', 'passing', 'spec.test.ts')
+  const source = readFileSync(spec, 'utf8').replace('import { client } from', 'import { client, random } from')
+  const edited = edit(source)
+  if (edited === source) throw new Error('the edit changed nothing: the fixture spec no longer has the text it replaces')
+  writeFileSync(spec, edited)
+}
 
 describe('npm run verify', () => {
   it('passes a sound course and counts its checks and mutants', async () => {
@@ -26,7 +35,7 @@ describe('npm run verify', () => {
     writeFileSync(path.join(root, 'content', 'failing', 'stub', 'app.ts'), "export { createApp } from '../../../solutions/failing/app.ts'\n")
     rmSync(path.join(root, 'content', 'hanging', 'notes.md'))
     const catalogFile = path.join(root, 'content', 'catalog.json')
-    const catalog = JSON.parse(await import('node:fs').then((fs) => fs.readFileSync(catalogFile, 'utf8')))
+    const catalog = JSON.parse(readFileSync(catalogFile, 'utf8'))
     catalog.exercises[2].questions.push('q-404')
     writeFileSync(catalogFile, JSON.stringify(catalog))
 
@@ -41,14 +50,7 @@ describe('npm run verify', () => {
   it('soaks each solution with many seeds and prints a failing seed as a command that replays it', async () => {
     // A spec that is wrong for about one seed in three: its random data sometimes asks for a
     // case the contract rules out. Two seeds can miss that; twelve will not (with seeds 1..12).
-    const spec = path.join(course.root, 'content', 'passing', 'spec.test.ts')
-    const source = await import('node:fs').then((fs) => fs.readFileSync(spec, 'utf8'))
-    writeFileSync(
-      spec,
-      source
-        .replace("import { client } from", "import { client, random } from")
-        .replace("expect(res).toHaveStatus(200)\n", "expect(res).toHaveStatus(random().int(0, 2) === 0 ? 418 : 200)\n"),
-    )
+    editPassingSpec((source) => source.replace("expect(res).toHaveStatus(200)\n", "expect(res).toHaveStatus(random().int(0, 2) === 0 ? 418 : 200)\n"))
     const run = await runCli(course.root, ['verify', 'passing', '--seed', '1', '--seeds', '12'])
     expect(run.stdout).toContain('graded with 12 seeds each: seeds 1..12 (from --seed 1')
     expect(run.code).toBe(1)
@@ -68,16 +70,11 @@ describe('npm run verify', () => {
 
   it('grades each mutant with --mutant-seeds seeds and names the one that missed it, once', async () => {
     // The check that catches the mutant sometimes asks for the one name the mutant gets right.
-    const spec = path.join(course.root, 'content', 'passing', 'spec.test.ts')
-    const source = await import('node:fs').then((fs) => fs.readFileSync(spec, 'utf8'))
-    writeFileSync(
-      spec,
-      source
-        .replace("import { client } from", "import { client, random } from")
-        .replace(
-          "const res = await client(createApp({ name: 'ada' })).get('/ping')\n    expect(res).toHaveJsonBody({ pong: 'ada' })",
-          "const name = random().int(0, 2) === 0 ? 'anonymous' : 'ada'\n    const res = await client(createApp({ name })).get('/ping')\n    expect(res).toHaveJsonBody({ pong: name })",
-        ),
+    editPassingSpec((source) =>
+      source.replace(
+        "const res = await client(createApp({ name: 'ada' })).get('/ping')\n    expect(res).toHaveJsonBody({ pong: 'ada' })",
+        "const name = random().int(0, 2) === 0 ? 'anonymous' : 'ada'\n    const res = await client(createApp({ name })).get('/ping')\n    expect(res).toHaveJsonBody({ pong: name })",
+      ),
     )
     const run = await runCli(course.root, ['verify', 'passing', '--seed', '1', '--mutant-seeds', '12'])
     expect(run.stdout).toContain('Each mutant is graded with 12 seeds from 1 on')
