@@ -41,7 +41,8 @@ describe('npm run verify', () => {
 
     const run = await runCli(root, ['verify', '--seed', '3'])
     expect(run.code).toBe(1)
-    expect(run.stdout).toContain('mutant survivor passes every check: the spec does not catch it')
+    expect(run.stdout).toContain('mutant survivor passes every check with seed 3: the spec does not catch it')
+    expect(run.stdout).toContain('replay: COURSE_SEED=3 COURSE_TARGET=mutant:survivor npx vitest run content/passing')
     expect(run.stdout).toContain('the untouched stub passes every check')
     expect(run.stdout).toContain('the notes is missing (content/hanging/notes.md)')
     expect(run.stdout).toContain('hanging cites question "q-404", which is not in the question bank')

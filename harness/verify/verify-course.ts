@@ -24,10 +24,9 @@ export interface ExerciseReport {
   stubFailing: number
   mutantsCaught: number
   mutants: number
-  /** Per mutant: caught by every seed so far, or missed by one. */
-  mutantVerdicts: Map<string, 'caught' | 'missed'>
-  /** How many seeds each mutant is graded with. */
-  mutantSeedCount: number
+  /** Every mutant graded, and those some seed let through (or that did not load): each reported once. */
+  mutantNames: Set<string>
+  mutantsMissed: Set<string>
   /** The untouched stub's grade, for a check of how its report reads. */
   stub?: GradeResult
 }
@@ -139,8 +138,8 @@ function metadataReport(paths: CoursePaths, catalog: Catalog, e: Exercise, optio
     stubFailing: 0,
     mutantsCaught: 0,
     mutants: 0,
-    mutantVerdicts: new Map(),
-    mutantSeedCount: options.mutantSeeds ?? 1,
+    mutantNames: new Set(),
+    mutantsMissed: new Set(),
   }
   problems.push(...mentionProblems(paths, catalog, e))
   e.tasks.forEach((task, i) => {
@@ -198,25 +197,22 @@ function judge(report: ExerciseReport, result: GradeResult, exercise: Exercise):
       else report.stub = result
       break
     case 'mutant': {
-      // Graded once per mutant seed: it counts as caught only when every seed caught it.
+      // Graded once per mutant seed: caught only when every seed caught it.
       const name = result.target.name
-      const seen = report.mutantVerdicts.get(name)
-      if (seen === undefined) report.mutants++
+      report.mutantNames.add(name)
       const problem = result.loadError
         ? `mutant ${name} does not load: ${result.loadError.message}`
         : result.status === 'pass'
-          ? `mutant ${name} passes every check${report.mutantSeedCount > 1 ? ` with seed ${result.seed}` : ''}: the spec does not catch it` +
-            (report.mutantSeedCount > 1 ? `\n  replay: COURSE_SEED=${result.seed} COURSE_TARGET=mutant:${name} npx vitest run content/${result.slug}` : '')
+          ? `mutant ${name} passes every check with seed ${result.seed}: the spec does not catch it\n` +
+            `  replay: COURSE_SEED=${result.seed} COURSE_TARGET=mutant:${name} npx vitest run content/${result.slug}`
           : undefined
-      if (problem && seen !== 'missed') {
-        // One report per mutant is enough: the first seed that missed it replays it.
+      // One report per mutant: the first seed that let it through replays it.
+      if (problem && !report.mutantsMissed.has(name)) {
+        report.mutantsMissed.add(name)
         report.problems.push(problem)
-        if (seen === 'caught') report.mutantsCaught--
-        report.mutantVerdicts.set(name, 'missed')
-      } else if (!problem && seen === undefined) {
-        report.mutantsCaught++
-        report.mutantVerdicts.set(name, 'caught')
       }
+      report.mutants = report.mutantNames.size
+      report.mutantsCaught = report.mutants - report.mutantsMissed.size
       break
     }
     case 'attempt':
